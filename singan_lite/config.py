@@ -1,0 +1,103 @@
+"""Training settings and the named presets.
+
+`paper` is the published recipe, number for number. `fast` is this project's CPU
+recipe; benchmarks/ measures what it costs and what quality it reaches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides what a training run does; stored inside every model file."""
+
+    preset: str = "paper"
+    # Pyramid: the coarsest short side, the finest long side, the initial factor between levels.
+    min_size: int = 25
+    max_size: int = 250
+    scale_factor: float = 0.75
+    # Networks: width at scale 0, doubled every `double_every` scales, capped at `max_width`.
+    base_width: int = 32
+    max_width: int = 128
+    double_every: int = 4
+    # Optimisation, per scale.
+    iterations: int = 2000
+    d_steps: int = 3
+    g_steps: int = 3
+    lr: float = 5e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    lr_decay_at: float = 0.8
+    lr_decay: float = 0.1
+    # Losses and noise.
+    gp_weight: float = 0.1
+    alpha: float = 10.0
+    noise_amp: float = 0.1
+    # Speed: adversarial steps on random crops of this size (None: the whole level).
+    crop_size: int | None = None
+    # Fewer iterations on the fine scales: the last scale trains `iterations * fine_iterations`.
+    fine_iterations: float = 1.0
+    # Super-resolution: train for upsampling by this factor (None: random generation).
+    sr_factor: float | None = None
+    seed: int = 0
+
+    def iterations_at(self, scale: int, num_scales: int) -> int:
+        """Iterations for one scale: linear from `iterations` at scale 0 to the fine-scale share."""
+        if num_scales <= 1:
+            return self.iterations
+        share = 1 + (self.fine_iterations - 1) * scale / (num_scales - 1)
+        return max(1, round(self.iterations * share))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown training settings: {sorted(unknown)}")
+        if "betas" in values:
+            values = {**values, "betas": tuple(values["betas"])}
+        return cls(**values)
+
+    def with_super_resolution(self, factor: float) -> TrainConfig:
+        """The paper's SR recipe: k = round(log s / log 2^(1/3)) steps of r = s^(1/k), alpha 100."""
+        if factor < 1.5:
+            raise ValueError(f"the super-resolution factor must be at least 1.5 (got {factor}).")
+        steps = max(1, round(math.log(factor) / math.log(2 ** (1 / 3))))
+        return dataclasses.replace(
+            self,
+            sr_factor=factor,
+            scale_factor=factor ** (-1 / steps),
+            alpha=100.0,
+            min_size=18,
+        )
+
+    @property
+    def sr_steps(self) -> int:
+        if self.sr_factor is None:
+            raise ValueError("this model was not trained for super-resolution.")
+        return round(math.log(self.sr_factor) / math.log(1 / self.scale_factor))
+
+
+PRESETS: dict[str, TrainConfig] = {
+    "paper": TrainConfig(),
+    "fast": TrainConfig(
+        preset="fast",
+        iterations=500,
+        fine_iterations=0.5,
+        max_width=64,
+        crop_size=64,
+    ),
+}
+
+
+def preset(name: str, **overrides: object) -> TrainConfig:
+    """A named preset with some settings changed, e.g. preset("paper", iterations=100)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset '{name}'; choose one of {sorted(PRESETS)}.")
+    return dataclasses.replace(PRESETS[name], **overrides)

@@ -1,0 +1,258 @@
+"""The trained pyramid: generation from any scale at any size, image injection, model files.
+
+A model file is one `.safetensors` file: tensors for every trained generator, z*, the
+noise amplitudes and the training image, and JSON metadata (format version, pyramid,
+training settings). Reading one never unpickles anything, so sharing models is safe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+from torch import nn
+
+from .config import TrainConfig
+from .imaging import ImageSource, load_image, resize
+from .networks import Critic, Generator, scale_width
+from .pyramid import PyramidPlan
+
+FORMAT_NAME = "singan-lite"
+FORMAT_VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used; the message says why."""
+
+
+def make_generator(seed: int | None, device: torch.device | str = "cpu") -> torch.Generator:
+    """A random stream for noise: seeded for repeatable pixels, or fresh."""
+    generator = torch.Generator(device=device)
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return generator
+
+
+class SinGAN(nn.Module):
+    """A pyramid of generators trained on one image (scale 0 is the coarsest).
+
+    A model may hold fewer trained scales than its pyramid has (training stopped or
+    still running); it then generates at the finest trained scale.
+    """
+
+    def __init__(self, config: TrainConfig, plan: PyramidPlan, real: torch.Tensor, z_star: torch.Tensor) -> None:
+        super().__init__()
+        self.config = config
+        self.plan = plan
+        self.generators = nn.ModuleList()
+        self.noise_amps: list[float] = []
+        self.register_buffer("real", real)
+        self.register_buffer("z_star", z_star)
+        # The last trained critic, kept only so that an interrupted training can resume.
+        self.critic_state: dict[str, torch.Tensor] | None = None
+
+    # ----- structure -------------------------------------------------------------------
+
+    @property
+    def sizes(self) -> list[tuple[int, int]]:
+        return self.plan.sizes
+
+    @property
+    def num_scales(self) -> int:
+        """Levels in the pyramid (trained or not)."""
+        return self.plan.num_levels
+
+    @property
+    def trained_scales(self) -> int:
+        return len(self.generators)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.trained_scales == self.num_scales
+
+    @property
+    def device(self) -> torch.device:
+        return self.real.device
+
+    def width_at(self, scale: int) -> int:
+        return scale_width(scale, self.config.base_width, self.config.max_width, self.config.double_every)
+
+    def add_scale(self, generator: Generator, noise_amp: float, critic: Critic | None = None) -> None:
+        """Freeze a newly trained scale and append it to the pyramid."""
+        generator.eval().requires_grad_(False)
+        self.generators.append(generator)
+        self.noise_amps.append(float(noise_amp))
+        self.critic_state = None if critic is None else {k: v.detach().clone() for k, v in critic.state_dict().items()}
+
+    def training_image(self, scale: int | None = None) -> torch.Tensor:
+        """The real image at a level of the pyramid (default: the finest)."""
+        return self.real if scale is None else resize(self.real, self.sizes[scale])
+
+    # ----- generation ------------------------------------------------------------------
+
+    def _check_scale(self, scale: int, name: str) -> None:
+        if not 0 <= scale < self.trained_scales:
+            raise ValueError(f"{name} must be between 0 and {self.trained_scales - 1} (got {scale}).")
+
+    def draw_noise(self, scale: int, size: tuple[int, int], num: int, generator: torch.Generator) -> torch.Tensor:
+        """Standard normal noise for one scale; grey (one channel replicated) at scale 0."""
+        channels = 1 if scale == 0 else 3
+        noise = torch.randn((num, channels, *size), generator=generator, device=generator.device)
+        return noise.to(self.device).expand(num, 3, *size)
+
+    def scaled_sizes(self, scale_h: float = 1.0, scale_v: float = 1.0) -> list[tuple[int, int]]:
+        """Level sizes for an output stretched by scale_v (height) and scale_h (width)."""
+        if scale_h <= 0 or scale_v <= 0:
+            raise ValueError("scale_h and scale_v must be positive.")
+        return [(max(1, round(h * scale_v)), max(1, round(w * scale_h))) for h, w in self.sizes]
+
+    @torch.no_grad()
+    def synthesise(
+        self,
+        start_scale: int,
+        previous: torch.Tensor | None,
+        noise: Sequence[torch.Tensor],
+        sizes: Sequence[tuple[int, int]] | None = None,
+        stop_scale: int | None = None,
+    ) -> torch.Tensor:
+        """Run G_start .. G_stop: x_n = G_n(sigma_n z_n, up(x_{n-1})).
+
+        `previous` is the image from below the start scale (None at scale 0), `noise`
+        holds one unscaled noise map per scale run. Every other way of generating
+        (samples, reconstruction, injection, animation, super-resolution) feeds this.
+        """
+        sizes = list(sizes or self.sizes)
+        stop_scale = self.trained_scales - 1 if stop_scale is None else stop_scale
+        x = previous
+        for offset, scale in enumerate(range(start_scale, stop_scale + 1)):
+            z = noise[offset]
+            up = torch.zeros_like(z) if x is None else resize(x, tuple(z.shape[-2:]))
+            x = self.generators[scale](self.noise_amps[scale] * z, up)
+        return x
+
+    def reconstruct(self, scale: int | None = None) -> torch.Tensor:
+        """The fixed-noise path {z*, 0, 0, ...}: the model's rendering of its training image."""
+        scale = self.trained_scales - 1 if scale is None else scale
+        self._check_scale(scale, "scale")
+        z0 = self.z_star.expand(1, 3, *self.sizes[0])
+        noise = [z0] + [torch.zeros(1, 3, *size, device=self.device) for size in self.sizes[1 : scale + 1]]
+        return self.synthesise(0, None, noise, stop_scale=scale)
+
+    def sample(
+        self,
+        num: int = 1,
+        start_scale: int = 0,
+        scale_h: float = 1.0,
+        scale_v: float = 1.0,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Random samples (num, 3, H, W): fresh noise from `start_scale` up, reconstruction below.
+
+        Lower start scales change the layout more. Any size from any start scale: the
+        reconstruction below the start is simply resized to the stretched level.
+        """
+        self._check_scale(start_scale, "start_scale")
+        if num < 1:
+            raise ValueError("num must be at least 1.")
+        generator = generator or make_generator(seed)
+        sizes = self.scaled_sizes(scale_h, scale_v)
+        previous = None if start_scale == 0 else self.reconstruct(start_scale - 1).expand(num, -1, -1, -1)
+        noise = [self.draw_noise(s, sizes[s], num, generator) for s in range(start_scale, self.trained_scales)]
+        return self.synthesise(start_scale, previous, noise, sizes)
+
+    def inject(self, image: ImageSource, scale: int, num: int = 1, seed: int | None = None) -> torch.Tensor:
+        """Feed a reference image in at `scale` (>= 1) and let G_scale .. G_N add the details.
+
+        The reference is first resized to the training image, whatever its size or aspect,
+        then taken down to level scale-1, as the paper does for paint, edit and harmonize.
+        """
+        if scale < 1:
+            raise ValueError("the injection scale must be at least 1 (scale 0 has no coarser level).")
+        self._check_scale(scale, "the injection scale")
+        reference = resize(load_image(image).to(self.device), tuple(self.real.shape[-2:]))
+        previous = resize(reference, self.sizes[scale - 1]).expand(num, -1, -1, -1)
+        generator = make_generator(seed)
+        noise = [self.draw_noise(s, self.sizes[s], num, generator) for s in range(scale, self.trained_scales)]
+        return self.synthesise(scale, previous, noise)
+
+    # ----- files -----------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model atomically (write, then rename), so a crash never leaves half a file."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tensors = {f"generators.{k}": v.contiguous() for k, v in self.generators.state_dict().items()}
+        tensors["real"] = self.real.contiguous()
+        tensors["z_star"] = self.z_star.contiguous()
+        tensors["noise_amps"] = torch.tensor(self.noise_amps, dtype=torch.float64)
+        if self.critic_state is not None and not self.is_complete:
+            tensors.update({f"critic.{k}": v.contiguous() for k, v in self.critic_state.items()})
+        tensors = {k: v.detach().cpu() for k, v in tensors.items()}
+        metadata = {
+            "format": FORMAT_NAME,
+            "format_version": str(FORMAT_VERSION),
+            "config": json.dumps(self.config.to_dict()),
+            "sizes": json.dumps(self.sizes),
+            "scale_factor": repr(self.plan.scale_factor),
+            "trained_scales": str(self.trained_scales),
+        }
+        partial = path.with_name(path.name + ".partial")
+        save_file(tensors, str(partial), metadata=metadata)
+        os.replace(partial, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> SinGAN:
+        """Read and validate a model file; every problem becomes a ModelFileError."""
+        path = Path(path)
+        if not path.is_file():
+            raise ModelFileError(f"'{path}' does not exist.")
+        try:
+            with safe_open(str(path), framework="pt") as handle:
+                metadata = handle.metadata() or {}
+            tensors = load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as error:
+            raise ModelFileError(
+                f"'{path}' is not a singan-lite model file (a .safetensors file written by this library): {error}"
+            ) from error
+        return cls._from_parts(path, metadata, tensors, device)
+
+    @classmethod
+    def _from_parts(
+        cls, path: Path, metadata: dict[str, str], tensors: dict[str, torch.Tensor], device: torch.device | str
+    ) -> SinGAN:
+        if metadata.get("format") != FORMAT_NAME:
+            raise ModelFileError(f"'{path}' is a safetensors file but not a singan-lite model.")
+        version = metadata.get("format_version", "?")
+        if version != str(FORMAT_VERSION):
+            raise ModelFileError(
+                f"'{path}' uses model format version {version}; this singan-lite reads version "
+                f"{FORMAT_VERSION}. Upgrade singan-lite, or re-train the model."
+            )
+        try:
+            config = TrainConfig.from_dict(json.loads(metadata["config"]))
+            sizes = [tuple(size) for size in json.loads(metadata["sizes"])]
+            plan = PyramidPlan(scale_factor=float(metadata["scale_factor"]), sizes=sizes)
+            trained = int(metadata["trained_scales"])
+            model = cls(config, plan, tensors.pop("real"), tensors.pop("z_star"))
+            noise_amps = tensors.pop("noise_amps").tolist()
+            if not 1 <= trained <= len(sizes) or len(noise_amps) != trained:
+                raise ValueError(f"{trained} trained scales and {len(noise_amps)} noise amplitudes")
+            for scale in range(trained):
+                model.generators.append(Generator(model.width_at(scale)))
+            critic = {k.removeprefix("critic."): tensors.pop(k) for k in list(tensors) if k.startswith("critic.")}
+            model.generators.load_state_dict({k.removeprefix("generators."): v for k, v in tensors.items()})
+        except (KeyError, ValueError, TypeError, RuntimeError) as error:
+            raise ModelFileError(f"'{path}' is damaged or incomplete: {error}") from error
+        model.noise_amps = [float(a) for a in noise_amps]
+        model.critic_state = critic or None
+        model.generators.eval().requires_grad_(False)
+        return model.to(device)

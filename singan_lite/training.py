@@ -1,0 +1,241 @@
+"""Training, one scale at a time from the coarsest; each finished scale is frozen and saved.
+
+The loop reports through one callback with small event objects, so the CLI (a tqdm
+bar), the app (progress, plots, galleries) and the notebooks (plotly) share one loop.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import TrainConfig
+from .imaging import ImageSource, load_image, resize
+from .model import SinGAN, make_generator
+from .networks import Critic, Generator
+from .pyramid import build_pyramid, plan_pyramid
+
+
+@dataclass(frozen=True)
+class IterationEvent:
+    """One training iteration finished; losses are plain floats."""
+
+    scale: int
+    num_scales: int
+    iteration: int
+    iterations: int
+    losses: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ScaleEvent:
+    """One scale finished: what it sees, how it rebuilds it, and what it invents."""
+
+    scale: int
+    num_scales: int
+    real: torch.Tensor
+    reconstruction: torch.Tensor
+    sample: torch.Tensor
+    noise_amp: float
+    seconds: float
+
+
+TrainingEvent = IterationEvent | ScaleEvent
+# Return True to stop: the scale in progress is dropped, the finished ones are kept.
+EventCallback = Callable[[TrainingEvent], bool | None]
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """'auto' picks CUDA when present; asking for CUDA without it is a clear error."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("CUDA was requested but no CUDA GPU is available; use --device cpu.")
+    return device
+
+
+def gradient_penalty(
+    critic: Critic, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
+    """WGAN-GP: the critic's gradient norm (per pixel, over channels) pulled towards 1."""
+    mix = torch.rand((), generator=generator, device=generator.device)
+    between = (mix * real + (1 - mix) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(between).sum(), between, create_graph=True)
+    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+
+
+def _random_window(
+    size: tuple[int, int], crop: int | None, generator: torch.Generator
+) -> tuple[int, int, int, int] | None:
+    """A crop x crop window inside a level, or None when the level is no larger than the crop."""
+    height, width = size
+    if crop is None or (height <= crop and width <= crop):
+        return None
+    crop_h, crop_w = min(crop, height), min(crop, width)
+    top = int(torch.randint(0, height - crop_h + 1, (), generator=generator, device=generator.device))
+    left = int(torch.randint(0, width - crop_w + 1, (), generator=generator, device=generator.device))
+    return top, left, crop_h, crop_w
+
+
+def _crop(image: torch.Tensor, window: tuple[int, int, int, int] | None) -> torch.Tensor:
+    if window is None:
+        return image
+    top, left, height, width = window
+    return image[..., top : top + height, left : left + width]
+
+
+class _ScaleTrainer:
+    """Trains G_n and D_n for one scale against the frozen scales below it."""
+
+    def __init__(self, model: SinGAN, scale: int, real: torch.Tensor, generator: torch.Generator) -> None:
+        self.model, self.scale, self.real, self.rng = model, scale, real, generator
+        config = model.config
+        self.config = config
+        device = model.device
+        width = model.width_at(scale)
+        self.generator_net = Generator(width).to(device)
+        self.critic_net = Critic(width).to(device)
+        if scale > 0 and model.width_at(scale - 1) == width:
+            self.generator_net.load_state_dict(model.generators[scale - 1].state_dict())
+            if model.critic_state is not None:
+                self.critic_net.load_state_dict(model.critic_state)
+        size = tuple(real.shape[-2:])
+        if scale == 0:
+            self.noise_amp = 1.0
+            self.rec_previous = torch.zeros_like(real)
+            self.rec_noise = model.z_star.expand_as(real)
+        else:
+            self.rec_previous = resize(model.reconstruct(scale - 1), size)
+            rmse = torch.sqrt(F.mse_loss(self.rec_previous, real)).item()
+            self.noise_amp = config.noise_amp * rmse
+            self.rec_noise = torch.zeros_like(real)
+        self.size = size
+        self.optG = self._adam(self.generator_net)
+        self.optD = self._adam(self.critic_net)
+
+    def _adam(self, net: nn.Module) -> torch.optim.Adam:
+        return torch.optim.Adam(net.parameters(), lr=self.config.lr, betas=self.config.betas)
+
+    def set_learning_rate(self, lr: float) -> None:
+        for optimiser in (self.optG, self.optD):
+            for group in optimiser.param_groups:
+                group["lr"] = lr
+
+    def _random_previous(self) -> torch.Tensor:
+        """up(x_{n-1}) for a fresh random sample through the frozen scales."""
+        if self.scale == 0:
+            return torch.zeros_like(self.real)
+        return resize(self.model.sample(generator=self.rng), self.size)
+
+    def _noise(self) -> torch.Tensor:
+        return self.model.draw_noise(self.scale, self.size, 1, self.rng)
+
+    def iteration(self) -> dict[str, float]:
+        config, generator_net, critic_net, amp = self.config, self.generator_net, self.critic_net, self.noise_amp
+        critic_net.requires_grad_(True)
+        for _ in range(config.d_steps):
+            previous, noise = self._random_previous(), self._noise()
+            fake_window = _random_window(self.size, config.crop_size, self.rng)
+            real_window = _random_window(self.size, config.crop_size, self.rng)
+            with torch.no_grad():
+                fake = generator_net(amp * noise, previous, fake_window)
+            real = _crop(self.real, real_window)
+            d_real = critic_net(real).mean()
+            d_fake = critic_net(fake).mean()
+            penalty = gradient_penalty(critic_net, real, fake, self.rng)
+            loss_d = d_fake - d_real + config.gp_weight * penalty
+            self.optD.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.optD.step()
+        critic_net.requires_grad_(False)
+        for _ in range(config.g_steps):
+            # Regenerated in every G step: reusing one graph across steps breaks on modern PyTorch.
+            fake = generator_net(amp * noise, previous, fake_window)
+            adversarial = -critic_net(fake).mean()
+            rec_window = _random_window(self.size, config.crop_size, self.rng)
+            reconstruction = generator_net(self.rec_noise * amp, self.rec_previous, rec_window)
+            rec_loss = F.mse_loss(reconstruction, _crop(self.real, rec_window))
+            loss_g = adversarial + config.alpha * rec_loss
+            self.optG.zero_grad(set_to_none=True)
+            loss_g.backward()
+            self.optG.step()
+        return {
+            "d_real": d_real.item(),
+            "d_fake": d_fake.item(),
+            "gradient_penalty": penalty.item(),
+            "g_adversarial": adversarial.item(),
+            "reconstruction": rec_loss.item(),
+        }
+
+
+def _new_model(image: torch.Tensor, config: TrainConfig, device: torch.device) -> SinGAN:
+    height, width = image.shape[-2:]
+    plan = plan_pyramid(
+        height, width, config.min_size, config.max_size, config.scale_factor, refit=config.sr_factor is None
+    )
+    real = resize(image, plan.sizes[-1])
+    z_star = torch.randn((1, 1, *plan.sizes[0]), generator=make_generator(config.seed))
+    return SinGAN(config, plan, real, z_star).to(device)
+
+
+def train(
+    image: ImageSource | None = None,
+    config: TrainConfig | None = None,
+    *,
+    resume: SinGAN | None = None,
+    checkpoint: str | Path | None = None,
+    on_event: EventCallback | None = None,
+    device: str | torch.device = "auto",
+) -> SinGAN:
+    """Train a SinGAN on one image (or carry on with `resume`, which holds its own image).
+
+    With `checkpoint`, the model is saved after every finished scale, so an interruption
+    loses at most the scale in progress and `resume=SinGAN.load(checkpoint)` continues.
+    """
+    device = resolve_device(device)
+    if resume is not None:
+        model = resume.to(device)
+    elif image is not None:
+        model = _new_model(load_image(image).to(device), config or TrainConfig(), device)
+    else:
+        raise ValueError("give an image to train on, or a model to resume.")
+    config = model.config
+    torch.manual_seed(config.seed + model.trained_scales)
+    rng = make_generator(config.seed + 1000 + model.trained_scales, device)
+    reals = build_pyramid(model.real, model.sizes)
+    for scale in range(model.trained_scales, model.num_scales):
+        started = time.perf_counter()
+        trainer = _ScaleTrainer(model, scale, reals[scale], rng)
+        iterations = config.iterations_at(scale, model.num_scales)
+        decay_at = math.ceil(config.lr_decay_at * iterations)
+        for iteration in range(iterations):
+            if iteration == decay_at:
+                trainer.set_learning_rate(config.lr * config.lr_decay)
+            losses = trainer.iteration()
+            event = IterationEvent(scale, model.num_scales, iteration + 1, iterations, losses)
+            if on_event is not None and on_event(event):
+                return model
+        model.add_scale(trainer.generator_net, trainer.noise_amp, trainer.critic_net)
+        if checkpoint is not None:
+            model.save(checkpoint)
+        if on_event is not None:
+            finished = ScaleEvent(
+                scale=scale,
+                num_scales=model.num_scales,
+                real=reals[scale].cpu(),
+                reconstruction=model.reconstruct(scale).cpu(),
+                sample=model.sample(seed=config.seed).cpu(),
+                noise_amp=trainer.noise_amp,
+                seconds=time.perf_counter() - started,
+            )
+            if on_event(finished):
+                return model
+    return model

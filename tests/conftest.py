@@ -1,0 +1,44 @@
+"""Shared fixtures: a tiny trained model, built once per test session.
+
+The environment variables keep gradio and the Hugging Face hub off the network; they
+must be set before anything imports gradio.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gradio-tests-"))
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from singan_lite import SinGAN, preset, train  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+TINY_IMAGE = ASSETS / "images" / "mountains.png"
+
+
+def tiny_config(**overrides):
+    """A few iterations on a ~40 px pyramid: seconds, yet every code path runs."""
+    settings = {"iterations": 6, "max_size": 40, "min_size": 16}
+    settings.update(overrides)
+    return preset("paper", **settings)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("models") / "tiny.safetensors"
+    train(TINY_IMAGE, tiny_config(), checkpoint=path, device="cpu")
+    return path
+
+
+@pytest.fixture()
+def tiny_model(tiny_model_path) -> SinGAN:
+    return SinGAN.load(tiny_model_path)

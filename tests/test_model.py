@@ -1,0 +1,111 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from singan_lite import ModelFileError, SinGAN
+from singan_lite.model import FORMAT_VERSION
+
+from .conftest import ROOT, TINY_IMAGE
+
+
+def test_save_load_round_trip_gives_identical_samples(tiny_model, tmp_path):
+    path = tiny_model.save(tmp_path / "copy.safetensors")
+    again = SinGAN.load(path)
+    assert torch.equal(tiny_model.sample(3, seed=11), again.sample(3, seed=11))
+    assert again.sizes == tiny_model.sizes and again.config == tiny_model.config
+
+
+def test_same_seed_same_pixels_other_seed_other_pixels(tiny_model):
+    assert torch.equal(tiny_model.sample(2, seed=3), tiny_model.sample(2, seed=3))
+    assert not torch.equal(tiny_model.sample(1, seed=3), tiny_model.sample(1, seed=4))
+
+
+def test_batch_samples_differ(tiny_model):
+    samples = tiny_model.sample(4, seed=0)
+    assert samples.shape == (4, 3, *tiny_model.sizes[-1])
+    assert not torch.equal(samples[0], samples[1])
+
+
+@pytest.mark.parametrize("start_scale", [0, 1, 2])
+def test_any_size_from_any_start_scale(tiny_model, start_scale):
+    height, width = tiny_model.sizes[-1]
+    samples = tiny_model.sample(2, start_scale=start_scale, scale_h=1.5, scale_v=0.75, seed=0)
+    assert samples.shape == (2, 3, round(height * 0.75), round(width * 1.5))
+
+
+def test_start_scale_out_of_range(tiny_model):
+    with pytest.raises(ValueError, match="start_scale must be between 0 and"):
+        tiny_model.sample(start_scale=tiny_model.trained_scales)
+
+
+def test_injection_keeps_the_training_size(tiny_model):
+    out = tiny_model.inject(torch.zeros(1, 3, 77, 13), scale=1, seed=0)
+    assert out.shape[-2:] == tiny_model.sizes[-1]
+    with pytest.raises(ValueError, match="at least 1"):
+        tiny_model.inject(TINY_IMAGE, scale=0)
+
+
+def test_no_user_file_is_ever_unpickled():
+    sources = "".join(p.read_text() for p in (ROOT / "singan_lite").rglob("*.py"))
+    assert "torch.load(" not in sources and "import pickle" not in sources
+
+
+def _rewrite(path, out, *, metadata=None, drop=None):
+    tensors = load_file(str(path))
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        meta = dict(handle.metadata())
+    meta.update(metadata or {})
+    if drop:
+        tensors = {k: v for k, v in tensors.items() if not k.startswith(drop)}
+    save_file(tensors, str(out), metadata=meta)
+    return out
+
+
+def test_random_bytes_are_not_a_model(tmp_path):
+    path = tmp_path / "junk.safetensors"
+    path.write_bytes(b"\x00\x01garbage" * 100)
+    with pytest.raises(ModelFileError, match="not a singan-lite model file"):
+        SinGAN.load(path)
+
+
+def test_truncated_file(tiny_model_path, tmp_path):
+    path = tmp_path / "cut.safetensors"
+    path.write_bytes(tiny_model_path.read_bytes()[:-1000])
+    with pytest.raises(ModelFileError):
+        SinGAN.load(path)
+
+
+def test_foreign_safetensors_file(tmp_path):
+    path = tmp_path / "other.safetensors"
+    save_file({"weight": torch.zeros(2)}, str(path))
+    with pytest.raises(ModelFileError, match="not a singan-lite model"):
+        SinGAN.load(path)
+
+
+def test_unknown_format_version(tiny_model_path, tmp_path):
+    path = _rewrite(tiny_model_path, tmp_path / "v9.safetensors", metadata={"format_version": "9"})
+    with pytest.raises(ModelFileError, match="format version 9"):
+        SinGAN.load(path)
+
+
+def test_missing_weights(tiny_model_path, tmp_path):
+    path = _rewrite(tiny_model_path, tmp_path / "holes.safetensors", drop="generators.1.")
+    with pytest.raises(ModelFileError, match="damaged or incomplete"):
+        SinGAN.load(path)
+
+
+def test_bad_config_json(tiny_model_path, tmp_path):
+    path = _rewrite(tiny_model_path, tmp_path / "cfg.safetensors", metadata={"config": json.dumps({"speed": 1})})
+    with pytest.raises(ModelFileError, match="unknown training settings"):
+        SinGAN.load(path)
+
+
+def test_format_version_is_written(tiny_model_path):
+    from safetensors import safe_open
+
+    with safe_open(str(tiny_model_path), framework="pt") as handle:
+        assert handle.metadata()["format_version"] == str(FORMAT_VERSION)

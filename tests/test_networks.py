@@ -1,0 +1,41 @@
+import pytest
+import torch
+
+from singan_lite.networks import Critic, Generator, scale_width
+
+
+def test_width_doubles_every_four_scales_and_is_capped():
+    assert [scale_width(s) for s in range(9)] == [32, 32, 32, 32, 64, 64, 64, 64, 128]
+    assert scale_width(20) == 128
+
+
+@pytest.mark.parametrize("size", [(25, 34), (40, 17), (64, 64)])
+def test_generator_keeps_size_and_adds_a_residual(size):
+    generator = Generator(32).eval()
+    previous = torch.rand(2, 3, *size) * 2 - 1
+    noise = torch.randn(2, 3, *size)
+    out = generator(noise, previous)
+    assert out.shape == previous.shape
+    assert not torch.equal(out, previous)
+    assert (out - previous).abs().max() <= 1.0  # tanh-bounded residual
+
+
+def test_critic_is_markovian_with_an_11px_receptive_field():
+    critic = Critic(32).eval()
+    image = torch.zeros(1, 3, 30, 30, requires_grad=True)
+    scores = critic(image)
+    assert scores.shape == (1, 1, 20, 20)
+    scores[0, 0, 10, 10].backward()
+    touched = image.grad[0].abs().sum(0).nonzero()
+    height = touched[:, 0].max() - touched[:, 0].min() + 1
+    width = touched[:, 1].max() - touched[:, 1].min() + 1
+    assert (height.item(), width.item()) == (11, 11)
+
+
+def test_generator_window_matches_the_whole_level():
+    generator = Generator(32).eval()
+    previous = torch.rand(1, 3, 40, 50)
+    noise = torch.randn(1, 3, 40, 50)
+    whole = generator(noise, previous)
+    window = generator(noise, previous, (7, 12, 20, 16))
+    torch.testing.assert_close(window, whole[..., 7:27, 12:28])

@@ -1,0 +1,60 @@
+import pytest
+
+from singan_lite import ImageError, build_pyramid, plan_pyramid
+from singan_lite.imaging import load_image
+
+from .conftest import TINY_IMAGE
+
+
+def test_reference_example_186x248():
+    plan = plan_pyramid(186, 248)
+    assert plan.sizes == [
+        (25, 34), (33, 43), (42, 56), (54, 71), (69, 91), (88, 117), (113, 151), (145, 193), (186, 248)
+    ]
+    assert round(1 / plan.scale_factor, 3) == 1.285
+
+
+@pytest.mark.parametrize(
+    ("height", "width", "levels", "ratio"), [(250, 250, 11, 1.259), (141, 250, 9, 1.241), (186, 248, 9, 1.285)]
+)
+def test_reference_level_counts_and_ratios(height, width, levels, ratio):
+    plan = plan_pyramid(height, width)
+    assert plan.num_levels == levels
+    assert round(1 / plan.scale_factor, 3) == ratio
+    assert min(plan.sizes[0]) == 25
+    assert plan.sizes[-1] == (height, width)
+
+
+def test_large_image_is_shrunk_to_max_size():
+    plan = plan_pyramid(1000, 1500, max_size=250)
+    assert max(plan.sizes[-1]) == 250
+    assert min(plan.sizes[0]) == 25
+
+
+def test_settings_are_honoured():
+    plan = plan_pyramid(300, 400, min_size=40, max_size=120, scale_factor=0.5)
+    assert max(plan.sizes[-1]) == 120
+    assert min(plan.sizes[0]) == 40
+
+
+def test_sr_pyramid_keeps_its_factor():
+    plan = plan_pyramid(100, 100, min_size=18, max_size=100, scale_factor=0.8, refit=False)
+    assert plan.scale_factor == 0.8
+
+
+def test_too_small_image_is_refused():
+    with pytest.raises(ImageError, match="smaller than the coarsest level"):
+        plan_pyramid(20, 300)
+
+
+def test_too_elongated_image_is_refused():
+    with pytest.raises(ImageError, match="too elongated"):
+        plan_pyramid(30, 1000)
+
+
+def test_levels_are_resized_from_the_finest_image():
+    image = load_image(TINY_IMAGE)
+    plan = plan_pyramid(*image.shape[-2:], max_size=60)
+    levels = build_pyramid(image, plan.sizes)
+    assert [tuple(level.shape[-2:]) for level in levels] == plan.sizes
+    assert all(level.min() >= -1 and level.max() <= 1 for level in levels)

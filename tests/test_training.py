@@ -1,0 +1,101 @@
+import dataclasses
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, preset, resolve_device, train
+from singan_lite.imaging import resize
+
+from .conftest import TINY_IMAGE, tiny_config
+
+
+def test_paper_preset_is_the_published_recipe():
+    paper = preset("paper")
+    assert paper == TrainConfig()
+    assert (paper.min_size, paper.max_size, paper.scale_factor) == (25, 250, 0.75)
+    assert (paper.iterations, paper.d_steps, paper.g_steps) == (2000, 3, 3)
+    assert (paper.lr, paper.betas, paper.lr_decay_at, paper.lr_decay) == (5e-4, (0.5, 0.999), 0.8, 0.1)
+    assert (paper.gp_weight, paper.alpha, paper.noise_amp) == (0.1, 10.0, 0.1)
+    assert (paper.base_width, paper.max_width, paper.double_every) == (32, 128, 4)
+    assert paper.crop_size is None and paper.fine_iterations == 1.0
+
+
+def test_unknown_preset_is_named():
+    with pytest.raises(ValueError, match="unknown preset 'slow'"):
+        preset("slow")
+
+
+def test_events_and_reconstruction_error_falls():
+    events = []
+    model = train(TINY_IMAGE, tiny_config(iterations=40), on_event=events.append, device="cpu")
+    iterations = [e for e in events if isinstance(e, IterationEvent)]
+    finished = [e for e in events if isinstance(e, ScaleEvent)]
+    assert len(iterations) == 40 * model.num_scales
+    assert [e.scale for e in finished] == list(range(model.num_scales))
+    for event in finished:
+        assert event.real.shape == event.reconstruction.shape == event.sample.shape
+        assert tuple(event.real.shape[-2:]) == model.sizes[event.scale]
+    assert set(iterations[0].losses) == {"d_real", "d_fake", "gradient_penalty", "g_adversarial", "reconstruction"}
+    coarsest = [e.losses["reconstruction"] for e in iterations if e.scale == 0]
+    assert sum(coarsest[-5:]) / 5 < 0.5 * sum(coarsest[:5]) / 5
+
+
+def test_noise_amplitudes_follow_the_reconstruction_error():
+    model = train(TINY_IMAGE, tiny_config(), device="cpu")
+    assert model.noise_amps[0] == 1.0
+    for scale in range(1, model.num_scales):
+        previous = resize(model.reconstruct(scale - 1), model.sizes[scale])
+        rmse = torch.sqrt(F.mse_loss(previous, model.training_image(scale))).item()
+        assert model.noise_amps[scale] == pytest.approx(0.1 * rmse, rel=1e-4)
+
+
+def test_callback_stops_cleanly_keeping_finished_scales():
+    def stop_in_scale_one(event):
+        return isinstance(event, IterationEvent) and event.scale == 1 and event.iteration == 2
+
+    model = train(TINY_IMAGE, tiny_config(), on_event=stop_in_scale_one, device="cpu")
+    assert model.trained_scales == 1
+    assert model.sample(seed=0).shape[-2:] == model.sizes[0]
+
+
+def test_resume_continues_from_the_last_finished_scale(tmp_path):
+    checkpoint = tmp_path / "partial.safetensors"
+
+    def stop_after_scale_one(event):
+        return isinstance(event, ScaleEvent) and event.scale == 1
+
+    train(TINY_IMAGE, tiny_config(), checkpoint=checkpoint, on_event=stop_after_scale_one, device="cpu")
+    partial = SinGAN.load(checkpoint)
+    assert partial.trained_scales == 2 and partial.critic_state is not None
+    first_weights = {k: v.clone() for k, v in partial.generators[0].state_dict().items()}
+
+    resumed_scales = []
+    full = train(resume=partial, checkpoint=checkpoint, on_event=resumed_scales.append, device="cpu")
+    assert full.is_complete
+    assert min(e.scale for e in resumed_scales) == 2
+    for name, value in SinGAN.load(checkpoint).generators[0].state_dict().items():
+        assert torch.equal(value, first_weights[name])
+
+
+def test_crop_training_runs_on_levels_larger_than_the_crop():
+    config = dataclasses.replace(tiny_config(), crop_size=20)
+    model = train(TINY_IMAGE, config, device="cpu")
+    assert model.is_complete
+    assert model.sample(seed=1).shape[-2:] == model.sizes[-1]
+
+
+def test_iterations_can_shrink_towards_the_fine_scales():
+    config = preset("paper", iterations=100, fine_iterations=0.5)
+    assert [config.iterations_at(s, 3) for s in range(3)] == [100, 75, 50]
+
+
+def test_training_needs_an_image_or_a_model():
+    with pytest.raises(ValueError, match="give an image"):
+        train(None, tiny_config())
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_request_without_cuda_is_explained():
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        resolve_device("cuda")
