@@ -38,6 +38,8 @@ class TrainConfig:
     noise_amp: float = 0.1
     # Speed: adversarial steps on random crops of this size (None: the whole level).
     crop_size: int | None = None
+    # Speed: draw this many coarser samples once per scale instead of one per step (None: paper).
+    sample_bank: int | None = None
     # Fewer iterations on the fine scales: the last scale trains `iterations * fine_iterations`.
     fine_iterations: float = 1.0
     # Super-resolution: train for upsampling by this factor (None: random generation).
@@ -88,10 +90,11 @@ PRESETS: dict[str, TrainConfig] = {
     "paper": TrainConfig(),
     "fast": TrainConfig(
         preset="fast",
-        iterations=500,
-        fine_iterations=0.5,
-        max_width=64,
+        iterations=400,
+        fine_iterations=0.6,
+        max_width=32,
         crop_size=64,
+        sample_bank=16,
     ),
 }
 

@@ -190,7 +190,8 @@ class SinGAN(nn.Module):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tensors = {f"generators.{k}": v.contiguous() for k, v in self.generators.state_dict().items()}
-        tensors["real"] = self.real.contiguous()
+        # 8 bits per channel, like the image it came from: a quarter of the float size.
+        tensors["real"] = ((self.real.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
         tensors["z_star"] = self.z_star.contiguous()
         tensors["noise_amps"] = torch.tensor(self.noise_amps, dtype=torch.float64)
         if self.critic_state is not None and not self.is_complete:
@@ -242,7 +243,8 @@ class SinGAN(nn.Module):
             sizes = [tuple(size) for size in json.loads(metadata["sizes"])]
             plan = PyramidPlan(scale_factor=float(metadata["scale_factor"]), sizes=sizes)
             trained = int(metadata["trained_scales"])
-            model = cls(config, plan, tensors.pop("real"), tensors.pop("z_star"))
+            real = tensors.pop("real").float() / 127.5 - 1
+            model = cls(config, plan, real, tensors.pop("z_star"))
             noise_amps = tensors.pop("noise_amps").tolist()
             if not 1 <= trained <= len(sizes) or len(noise_amps) != trained:
                 raise ValueError(f"{trained} trained scales and {len(noise_amps)} noise amplitudes")

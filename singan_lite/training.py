@@ -118,6 +118,7 @@ class _ScaleTrainer:
             self.noise_amp = config.noise_amp * rmse
             self.rec_noise = torch.zeros_like(real)
         self.size = size
+        self.bank: torch.Tensor | None = None
         self.optG = self._adam(self.generator_net)
         self.optD = self._adam(self.critic_net)
 
@@ -130,15 +131,26 @@ class _ScaleTrainer:
                 group["lr"] = lr
 
     def _random_previous(self) -> torch.Tensor:
-        """up(x_{n-1}) for a fresh random sample through the frozen scales."""
+        """up(x_{n-1}) for a random sample through the frozen scales.
+
+        The paper draws a fresh one every step. The frozen scales never change while
+        this scale trains, so a bank drawn once (`config.sample_bank`) comes from the
+        same distribution at a fraction of the cost.
+        """
         if self.scale == 0:
             return torch.zeros_like(self.real)
-        return resize(self.model.sample(generator=self.rng), self.size)
+        if self.config.sample_bank is None:
+            return resize(self.model.sample(generator=self.rng), self.size)
+        if self.bank is None:
+            self.bank = resize(self.model.sample(self.config.sample_bank, generator=self.rng), self.size)
+        pick = int(torch.randint(0, len(self.bank), (), generator=self.rng, device=self.rng.device))
+        return self.bank[pick : pick + 1]
 
     def _noise(self) -> torch.Tensor:
         return self.model.draw_noise(self.scale, self.size, 1, self.rng)
 
     def iteration(self) -> dict[str, float]:
+        """One iteration: `d_steps` critic updates, then `g_steps` generator updates."""
         config, generator_net, critic_net, amp = self.config, self.generator_net, self.critic_net, self.noise_amp
         critic_net.requires_grad_(True)
         for _ in range(config.d_steps):

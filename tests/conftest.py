@@ -13,10 +13,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gradio-tests-"))
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
 
-from singan_lite import SinGAN, preset, train  # noqa: E402
+from singan_lite import SinGAN, preset, train
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"

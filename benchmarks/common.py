@@ -1,0 +1,60 @@
+"""What every benchmark shares: the machine's description and the RESULTS.md writer.
+
+Each benchmark owns one section of benchmarks/RESULTS.md and rewrites only that
+section, so the file always holds the latest run of each with its date and machine.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import re
+import resource
+from pathlib import Path
+
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+ROOT = Path(__file__).resolve().parent.parent
+# The quality bar lives beside the project, never inside it; a copy can be pointed at.
+SHARED_DATA = Path(os.environ.get("SINGAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
+HEADER = "# Benchmark results\n\nWritten by the scripts in `benchmarks/`; each section says how to re-run it.\n"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
+    return f"{os.cpu_count()} CPU cores ({cpu}){gpu}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_section(name: str, body: str, command: str) -> None:
+    """Replace (or add) the section `name` of RESULTS.md, stamped with date, machine and command."""
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    heading = f"<!-- {name} -->\n## {name}\n\n{stamp} on {machine()}.\nRe-run: `{command}`\n\n"
+    section = f"{heading}{body.strip()}\n<!-- /{name} -->\n"
+    text = RESULTS.read_text() if RESULTS.exists() else HEADER
+    pattern = re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", re.S)
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    RESULTS.write_text(text)
+
+
+def markdown_table(header: list[str], rows: list[list[object]]) -> str:
+    def cell(value: object) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

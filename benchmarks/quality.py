@@ -1,0 +1,147 @@
+"""Quality against the authors' own SinGAN on 10 images of the paper's evaluation set.
+
+For each image of ../shared/data/places10: train a preset, draw samples from the
+coarsest scale, and score them and the published SinGAN and GPNN samples with the same
+metrics (patch SWD, patch nearest-neighbour realism and coverage, SIFID when the
+optional package is installed). Diversity is reported beside them.
+
+    python -m benchmarks.quality --preset fast            # all 10 images, ~50 min on 2 cores
+    python -m benchmarks.quality --preset fast --images 1 2 --jobs 2 --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import torch
+
+from singan_lite import load_image, preset, resize, save_image, train
+from singan_lite.metrics import evaluate
+
+from .common import ROOT, SHARED_DATA, markdown_table, write_section
+
+PLACES = SHARED_DATA / "places10"
+OUT = ROOT / "runs" / "quality"
+METRICS = ("swd", "nn_realism", "nn_coverage", "sifid")
+
+
+def _score_published(real: torch.Tensor, folder: str, key: str) -> dict:
+    sample = load_image(PLACES / folder / f"{key}.png")
+    return evaluate(real, resize(sample, tuple(real.shape[-2:])))
+
+
+def run_image(key: str, name: str, preset_name: str, overrides: dict, samples: int, threads: int, device: str) -> dict:
+    """Train on one image and score ours and the published samples; runs in a worker process."""
+    torch.set_num_threads(threads)
+    real = load_image(PLACES / "real" / f"{key}.jpg")
+    started = time.perf_counter()
+    model = train(real, preset(preset_name, **overrides), device=device)
+    seconds = time.perf_counter() - started
+    model = model.cpu()
+    ours = model.sample(samples, start_scale=0, seed=0)
+    out = OUT / name
+    model.save(out / f"{key}.safetensors")
+    for index, image in enumerate(ours[:3]):
+        save_image(image, out / f"{key}_{index}.png")
+    real = model.training_image()
+    result = {
+        "image": key,
+        "train_seconds": seconds,
+        "ours": evaluate(real, ours),
+        "singan": _score_published(real, "singan_official", key),
+        "gpnn": _score_published(real, "gpnn", key),
+    }
+    # One file per image, so an interrupted run keeps what it finished.
+    (out / f"{key}.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def _mean(results: list[dict], who: str, metric: str) -> float | None:
+    values = [r[who].get(metric) for r in results if r[who].get(metric) is not None]
+    return statistics.fmean(values) if values else None
+
+
+def report(results: list[dict], preset_name: str, command: str) -> str:
+    header = ["method", *METRICS, "diversity"]
+    rows = []
+    for who, label in (("ours", f"singan-lite `{preset_name}`"), ("singan", "SinGAN (authors)"), ("gpnn", "GPNN")):
+        means = [_mean(results, who, m) for m in METRICS]
+        diversity = _mean(results, who, "diversity") if who == "ours" else "1 sample"
+        rows.append([label, *["n/a" if v is None else v for v in means], diversity])
+    per_image = [
+        [
+            r["image"],
+            r["train_seconds"],
+            r["ours"]["swd"],
+            r["singan"]["swd"],
+            r["ours"]["nn_realism"],
+            r["singan"]["nn_realism"],
+        ]
+        for r in results
+    ]
+    body = (
+        "Means over the images (lower is better for SWD, NN and SIFID; ours: mean over 8 samples "
+        "from the coarsest scale, published: their one sample per image):\n\n"
+        + markdown_table(header, rows)
+        + "\n\nPer image:\n\n"
+        + markdown_table(["image", "train s", "SWD ours", "SWD SinGAN", "NN ours", "NN SinGAN"], per_image)
+    )
+    write_section(f"Quality on places10 ({preset_name})", body, command)
+    return body
+
+
+def side_by_side(results: list[dict], preset_name: str, path: Path) -> Path:
+    """One row per image: real, published SinGAN, ours."""
+    rows = []
+    for r in results:
+        real = load_image(PLACES / "real" / f"{r['image']}.jpg")
+        size = (188, 250)
+        published = load_image(PLACES / "singan_official" / f"{r['image']}.png")
+        ours = load_image(OUT / preset_name / f"{r['image']}_0.png")
+        rows.append(torch.cat([resize(x, size) for x in (real, published, ours)], dim=3))
+    save_image(torch.cat(rows, dim=2), path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="fast")
+    parser.add_argument("--images", nargs="*", default=[str(k) for k in range(1, 11)])
+    parser.add_argument("--samples", type=int, default=8)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override preset settings")
+    parser.add_argument("--name", help="name of this variant's results (default: the preset)")
+    parser.add_argument("--report-only", action="store_true", help="summarise the per-image results on disk")
+    args = parser.parse_args(argv)
+    name = args.name or args.preset
+    if not PLACES.is_dir():
+        print(f"skipped: {PLACES} is absent (it is not part of the project)", file=sys.stderr)
+        return 0
+    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    if not args.report_only:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            jobs = [(key, name, args.preset, overrides, args.samples, args.threads, args.device) for key in args.images]
+            for future in [pool.submit(run_image, *job) for job in jobs]:
+                future.result()
+    results = [
+        json.loads((OUT / name / f"{key}.json").read_text())
+        for key in args.images
+        if (OUT / name / f"{key}.json").exists()
+    ]
+    command = "python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(report(results, name, command))
+    if len(results) == 10:
+        print(side_by_side(results, name, ROOT / "docs" / f"quality_places10_{name}.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Training cost: wall time, seconds per iteration at every scale, and peak memory.
+
+    python -m benchmarks.train_time --preset fast                  # full run, 250 px
+    python -m benchmarks.train_time --preset paper --iters 3       # paper's per-scale cost
+
+With --iters the preset's iteration count is replaced, which measures seconds per
+iteration without waiting hours for the paper preset; the wall time is then
+extrapolated to the preset's own iteration counts and marked as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from singan_lite import IterationEvent, ScaleEvent, preset, train
+
+from .common import ROOT, markdown_table, peak_memory_mb, write_section
+
+
+class ScaleTimer:
+    """Seconds per iteration at each scale, from the training events' arrival times."""
+
+    def __init__(self) -> None:
+        self.stamps: dict[int, list[float]] = {}
+        self.sizes: dict[int, tuple[int, int]] = {}
+
+    def __call__(self, event: IterationEvent | ScaleEvent) -> None:
+        if isinstance(event, IterationEvent):
+            self.stamps.setdefault(event.scale, [time.perf_counter()]).append(time.perf_counter())
+        else:
+            self.sizes[event.scale] = tuple(event.real.shape[-2:])
+
+    def per_iteration(self, scale: int) -> float:
+        stamps = self.stamps[scale]
+        # The first interval includes the scale's set-up (new networks, sample bank).
+        steady = stamps[2:] if len(stamps) > 3 else stamps
+        return (steady[-1] - steady[0]) / max(1, len(steady) - 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="fast")
+    parser.add_argument("--image", default=str(ROOT / "assets" / "images" / "mountains.png"))
+    parser.add_argument("--max-size", type=int, default=250)
+    parser.add_argument("--iters", type=int, help="measure with this many iterations per scale")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+
+    config = preset(args.preset, max_size=args.max_size)
+    measured = config if args.iters is None else preset(args.preset, max_size=args.max_size, iterations=args.iters)
+    timer = ScaleTimer()
+    started = time.perf_counter()
+    model = train(args.image, measured, on_event=timer, device=args.device)
+    wall = time.perf_counter() - started
+
+    rows, projected = [], 0.0
+    for scale in range(model.num_scales):
+        per_iteration = timer.per_iteration(scale)
+        iterations = config.iterations_at(scale, model.num_scales)
+        projected += per_iteration * iterations
+        rows.append([scale, "x".join(map(str, model.sizes[scale])), model.width_at(scale), per_iteration, iterations])
+    table = markdown_table(["scale", "size", "width", "s/iteration", "iterations"], rows)
+    if args.iters is None:
+        summary = f"Wall time end to end: **{wall:.0f} s**; peak memory {peak_memory_mb():.0f} MB."
+    else:
+        summary = (
+            f"Measured with {args.iters} iterations per scale ({wall:.0f} s); the preset's own iteration "
+            f"counts would take about **{projected:.0f} s** ({projected / 3600:.1f} h); "
+            f"peak memory {peak_memory_mb():.0f} MB."
+        )
+    name = f"Training cost, `{args.preset}` preset, {model.sizes[-1][0]}x{model.sizes[-1][1]}"
+    command = "python -m benchmarks.train_time " + " ".join(argv if argv is not None else sys.argv[1:])
+    write_section(name, summary + "\n\n" + table, command)
+    print(summary)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
