@@ -32,7 +32,12 @@ def machine() -> str:
     except OSError:
         pass
     gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
-    return f"{os.cpu_count()} CPU cores ({cpu}){gpu}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    # Other work on the machine inflates every wall time; the load average says how much there was.
+    load = os.getloadavg()[1]
+    return (
+        f"{os.cpu_count()} CPU cores ({cpu}){gpu}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"load average {load:.1f} over the last 5 minutes"
+    )
 
 
 def peak_memory_mb() -> float:

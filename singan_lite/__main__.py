@@ -14,8 +14,10 @@ from tqdm import tqdm
 
 from .config import PRESETS, preset
 from .imaging import ImageError, load_image, save_image
+from .metrics import evaluate
 from .model import ModelFileError, SinGAN
 from .pyramid import plan_pyramid
+from .task_commands import add_task_commands
 from .training import IterationEvent, ScaleEvent, TrainingEvent, train
 
 USER_ERRORS = (ImageError, ModelFileError, ValueError, FileNotFoundError)
@@ -94,6 +96,19 @@ def _sample(args: argparse.Namespace) -> None:
     print(f"wrote {len(samples)} samples of {samples.shape[-2]}x{samples.shape[-1]} to {out}")
 
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    folder = Path(args.samples)
+    if not folder.is_dir():
+        raise ValueError(f"'{folder}' is not a folder of samples.")
+    files = sorted(path for path in folder.iterdir() if path.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"'{folder}' holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}).")
+    print(json.dumps(evaluate(load_image(args.real), [load_image(path) for path in files])))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m singan_lite", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     sampling.add_argument("--scale-v", type=float, default=1.0)
     sampling.add_argument("--seed", type=int)
     sampling.set_defaults(run=_sample)
+
+    add_task_commands(commands)
+
+    evaluation = commands.add_parser("evaluate", help="print quality measures of a folder of samples as JSON")
+    evaluation.add_argument("real", help="the real (training) image")
+    evaluation.add_argument("samples", help="folder of generated images")
+    evaluation.set_defaults(run=_evaluate)
     return parser
 
 

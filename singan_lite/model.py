@@ -243,7 +243,9 @@ class SinGAN(nn.Module):
             sizes = [tuple(size) for size in json.loads(metadata["sizes"])]
             plan = PyramidPlan(scale_factor=float(metadata["scale_factor"]), sizes=sizes)
             trained = int(metadata["trained_scales"])
-            real = tensors.pop("real").float() / 127.5 - 1
+            real = tensors.pop("real")
+            # Stored as 8-bit pixels; files from before that change hold floats in [-1, 1].
+            real = real.float() / 127.5 - 1 if real.dtype == torch.uint8 else real.float()
             model = cls(config, plan, real, tensors.pop("z_star"))
             noise_amps = tensors.pop("noise_amps").tolist()
             if not 1 <= trained <= len(sizes) or len(noise_amps) != trained:

@@ -92,8 +92,12 @@ def _crop(image: torch.Tensor, window: tuple[int, int, int, int] | None) -> torc
     return image[..., top : top + height, left : left + width]
 
 
-class _ScaleTrainer:
-    """Trains G_n and D_n for one scale against the frozen scales below it."""
+class ScaleTrainer:
+    """Trains G_n and D_n for one scale against the frozen scales below it.
+
+    Subclasses may change what comes from below (`random_previous`, `rec_previous`):
+    the paint fine-tune trains on quantised coarser images this way.
+    """
 
     def __init__(self, model: SinGAN, scale: int, real: torch.Tensor, generator: torch.Generator) -> None:
         self.model, self.scale, self.real, self.rng = model, scale, real, generator
@@ -130,7 +134,7 @@ class _ScaleTrainer:
             for group in optimiser.param_groups:
                 group["lr"] = lr
 
-    def _random_previous(self) -> torch.Tensor:
+    def random_previous(self) -> torch.Tensor:
         """up(x_{n-1}) for a random sample through the frozen scales.
 
         The paper draws a fresh one every step. The frozen scales never change while
@@ -154,7 +158,7 @@ class _ScaleTrainer:
         config, generator_net, critic_net, amp = self.config, self.generator_net, self.critic_net, self.noise_amp
         critic_net.requires_grad_(True)
         for _ in range(config.d_steps):
-            previous, noise = self._random_previous(), self._noise()
+            previous, noise = self.random_previous(), self._noise()
             fake_window = _random_window(self.size, config.crop_size, self.rng)
             real_window = _random_window(self.size, config.crop_size, self.rng)
             with torch.no_grad():
@@ -186,6 +190,20 @@ class _ScaleTrainer:
             "g_adversarial": adversarial.item(),
             "reconstruction": rec_loss.item(),
         }
+
+
+def run_iterations(trainer: ScaleTrainer, iterations: int, on_event: EventCallback | None) -> bool:
+    """Train one scale for `iterations`, with the x0.1 step at 80 %; True if the callback asked to stop."""
+    config = trainer.config
+    decay_at = math.ceil(config.lr_decay_at * iterations)
+    for iteration in range(iterations):
+        if iteration == decay_at:
+            trainer.set_learning_rate(config.lr * config.lr_decay)
+        losses = trainer.iteration()
+        event = IterationEvent(trainer.scale, trainer.model.num_scales, iteration + 1, iterations, losses)
+        if on_event is not None and on_event(event):
+            return True
+    return False
 
 
 def _new_model(image: torch.Tensor, config: TrainConfig, device: torch.device) -> SinGAN:
@@ -225,16 +243,9 @@ def train(
     reals = build_pyramid(model.real, model.sizes)
     for scale in range(model.trained_scales, model.num_scales):
         started = time.perf_counter()
-        trainer = _ScaleTrainer(model, scale, reals[scale], rng)
-        iterations = config.iterations_at(scale, model.num_scales)
-        decay_at = math.ceil(config.lr_decay_at * iterations)
-        for iteration in range(iterations):
-            if iteration == decay_at:
-                trainer.set_learning_rate(config.lr * config.lr_decay)
-            losses = trainer.iteration()
-            event = IterationEvent(scale, model.num_scales, iteration + 1, iterations, losses)
-            if on_event is not None and on_event(event):
-                return model
+        trainer = ScaleTrainer(model, scale, reals[scale], rng)
+        if run_iterations(trainer, config.iterations_at(scale, model.num_scales), on_event):
+            return model
         model.add_scale(trainer.generator_net, trainer.noise_amp, trainer.critic_net)
         if checkpoint is not None:
             model.save(checkpoint)

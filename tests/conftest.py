@@ -1,17 +1,9 @@
 """Shared fixtures: a tiny trained model, built once per test session.
 
-The environment variables keep gradio and the Hugging Face hub off the network; they
-must be set before anything imports gradio.
+The environment that keeps gradio and the hub off the network is set in the root conftest.py.
 """
 
-import os
-import tempfile
 from pathlib import Path
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gradio-tests-"))
 
 import pytest
 import torch

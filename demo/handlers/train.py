@@ -1,0 +1,174 @@
+"""The Train tab: train on an upload while the page shows progress, loss curves and per-scale snapshots.
+
+`train` runs in a worker thread and reports through its callback into a queue; the
+handler is a generator that drains the queue and yields an update at most every
+`refresh_seconds` (and whenever a scale finishes), so a fast coarse scale does not
+flood the browser. Stopping sets a threading.Event that the callback returns, which
+makes `train` keep the finished scales; the model file is written after each one.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, preset, to_uint8, train
+
+from ..models import ModelRegistry, SessionModels
+from ..plots import LossHistory, loss_figure
+from ..uploads import MAX_UPLOAD_SIDE, Notify, ignore, read_image
+from .samples import Captioned
+
+
+@dataclass(frozen=True)
+class TrainingUpdate:
+    """What the page shows at one moment; None means "unchanged since the last update"."""
+
+    status: str
+    fraction: float
+    figure: go.Figure | None = None
+    snapshots: list[Captioned] | None = None
+    model_file: Path | None = None
+    model_name: str | None = None
+    session: SessionModels | None = None
+
+
+@dataclass(frozen=True)
+class _Finished:
+    model: SinGAN
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: Exception
+
+
+class StopSwitches:
+    """One stop switch per browser session, so a Stop press reaches the run its own page started."""
+
+    def __init__(self) -> None:
+        self._switches: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def arm(self, key: str) -> threading.Event:
+        with self._lock:
+            switch = self._switches[key] = threading.Event()
+        return switch
+
+    def press(self, key: str) -> bool:
+        """Stop the session's run; False when it has none."""
+        with self._lock:
+            switch = self._switches.get(key)
+        if switch is None:
+            return False
+        switch.set()
+        return True
+
+    def release(self, key: str, switch: threading.Event) -> None:
+        with self._lock:
+            if self._switches.get(key) is switch:
+                del self._switches[key]
+
+
+def training_config(
+    preset_name: str, max_size: int, seed: int, iterations: int | None = None, sr_factor: float | None = None
+) -> TrainConfig:
+    """The preset with the tab's settings; iterations and the SR factor are optional (0 or None: off)."""
+    overrides: dict[str, object] = {"max_size": int(max_size), "seed": int(seed)}
+    if iterations:
+        overrides["iterations"] = int(iterations)
+    config = preset(preset_name, **overrides)
+    return config.with_super_resolution(float(sr_factor)) if sr_factor else config
+
+
+def _snapshots(event: ScaleEvent) -> list[Captioned]:
+    label = f"scale {event.scale}"
+    return [
+        (to_uint8(event.real), f"{label}: real"),
+        (to_uint8(event.reconstruction), f"{label}: reconstruction"),
+        (to_uint8(event.sample), f"{label}: sample ({event.seconds:.0f} s)"),
+    ]
+
+
+def _model_label(image: str | Path, config: TrainConfig, model: SinGAN) -> str:
+    done = "" if model.is_complete else f", {model.trained_scales}/{model.num_scales} scales"
+    purpose = f" ×{config.sr_factor:g} SR" if config.sr_factor else ""
+    return f"{Path(image).stem} ({config.preset}{purpose}{done})"
+
+
+def train_model(
+    image: str | Path | None,
+    preset_name: str,
+    max_size: int,
+    seed: int,
+    iterations: int | None = None,
+    sr_factor: float | None = None,
+    *,
+    registry: ModelRegistry,
+    session: SessionModels | None,
+    stop: threading.Event,
+    notify: Notify = ignore,
+    refresh_seconds: float = 1.0,
+) -> Iterator[TrainingUpdate]:
+    """Train, streaming updates; the last update carries the model file and its registered name."""
+    config = training_config(preset_name, max_size, seed, iterations, sr_factor)
+    picture = read_image(image, MAX_UPLOAD_SIDE, notify, "the training image")
+    checkpoint = registry.model_folder() / f"{Path(str(image)).stem}-{config.preset}.safetensors"
+    events: queue.Queue[IterationEvent | ScaleEvent | _Finished | _Failed] = queue.Queue()
+
+    def report(event: IterationEvent | ScaleEvent) -> bool:
+        events.put(event)
+        return stop.is_set()
+
+    def work() -> None:
+        try:
+            model = train(picture, config, checkpoint=checkpoint, on_event=report, device=registry.device)
+            events.put(_Finished(model))
+        except Exception as error:  # handed to the generator, which re-raises it in the request's thread
+            events.put(_Failed(error))
+
+    worker = threading.Thread(target=work, name="singan-train", daemon=True)
+    worker.start()
+    history, snapshots = LossHistory(), []
+    done_iterations, total_iterations, last_shown = 0, None, 0.0
+    try:
+        while True:
+            item = events.get()
+            if isinstance(item, _Failed):
+                raise item.error
+            if isinstance(item, _Finished):
+                break
+            if isinstance(item, IterationEvent):
+                if total_iterations is None:
+                    total_iterations = sum(config.iterations_at(s, item.num_scales) for s in range(item.num_scales))
+                history.add(item)
+                done_iterations += 1
+                if time.monotonic() - last_shown < refresh_seconds:
+                    continue
+                status = f"Scale {item.scale + 1} of {item.num_scales}: iteration {item.iteration} of {item.iterations}"
+                update = TrainingUpdate(status, done_iterations / total_iterations, loss_figure(history))
+            else:
+                snapshots = _snapshots(item) + snapshots
+                status = f"Scale {item.scale + 1} of {item.num_scales} finished in {item.seconds:.0f} s"
+                update = TrainingUpdate(status, done_iterations / total_iterations, loss_figure(history), snapshots)
+            last_shown = time.monotonic()
+            yield update
+    finally:
+        # Also reached when the visitor leaves or the event is cancelled: never train for no one.
+        stop.set()
+        worker.join()
+    model = item.model
+    if model.trained_scales == 0:
+        yield TrainingUpdate("Stopped before the first scale finished: there is no model to keep.", 0.0)
+        return
+    name, session = registry.add(session, checkpoint, _model_label(image, config, model))
+    verb = "Finished" if model.is_complete else "Stopped; kept the finished scales"
+    status = f"{verb}: '{name}' ({model.trained_scales} of {model.num_scales} scales) is now in the model list."
+    fraction = 1.0 if model.is_complete else done_iterations / total_iterations
+    yield TrainingUpdate(status, fraction, loss_figure(history), snapshots, checkpoint, name, session)

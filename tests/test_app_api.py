@@ -1,0 +1,239 @@
+"""The app as an HTTP API: launched on 127.0.0.1 and driven through gradio_client, every api_name.
+
+Each test gets its own client, that is its own browser session, so models trained or
+uploaded in one test are invisible to the others, as they would be to other visitors.
+"""
+
+import shutil
+import threading
+import time
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from demo.models import ModelRegistry
+from demo.ui import build_demo, launch_options
+from singan_lite import SinGAN
+
+from .conftest import ASSETS, TINY_IMAGE
+
+INPUTS = ASSETS / "inputs"
+TINY_TRAINING = ("paper", 40, 0, 2)  # preset, max size, seed, iterations per scale
+ENDPOINTS = {
+    "/model_info",
+    "/upload_model",
+    "/sample",
+    "/samples_setup",
+    "/train_preview",
+    "/train",
+    "/stop_training",
+    "/paint_setup",
+    "/paint_canvas",
+    "/paint_palette",
+    "/paint",
+    "/edit_setup",
+    "/edit",
+    "/harmonize_setup",
+    "/harmonize",
+    "/superres_preview",
+    "/superres_setup",
+    "/upscale",
+    "/train_superres",
+    "/animation_setup",
+    "/animate",
+    "/pyramid_setup",
+    "/pyramid",
+}
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, tiny_model_path):
+    shipped = tmp_path_factory.mktemp("shipped")
+    shutil.copyfile(tiny_model_path, shipped / "mountains.safetensors")
+    demo = build_demo(ModelRegistry(shipped, device="cpu"))
+    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
+    yield url
+    demo.close()
+
+
+@pytest.fixture()
+def client(app_url) -> Client:
+    return Client(app_url, verbose=False)
+
+
+def _png(path: str) -> Image.Image:
+    image = Image.open(path)
+    assert image.format == "PNG"
+    return image
+
+
+def _editor(background, layers=(), composite=None) -> dict:
+    """An ImageEditor value as the API takes it: files for the background, the stroke layers, the composite."""
+    return {
+        "background": handle_file(background),
+        "layers": [handle_file(layer) for layer in layers],
+        "composite": None if composite is None else handle_file(composite),
+    }
+
+
+def _stroke_layer(tmp_path, mask_file) -> str:
+    """The example mask drawn as a brush layer: opaque red where the mask is white, transparent elsewhere."""
+    mask = Image.open(mask_file).convert("L")
+    layer = Image.new("RGBA", mask.size, (0, 0, 0, 0))
+    layer.paste((255, 0, 0, 255), mask=mask)
+    path = tmp_path / "layer.png"
+    layer.save(path)
+    return str(path)
+
+
+def test_every_endpoint_is_tested(client):
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == ENDPOINTS
+
+
+def test_model_info_describes_the_model(client):
+    assert "40×31 px" in client.predict("mountains", api_name="/model_info")
+
+
+def test_samples_are_lossless_pngs(client):
+    gallery = client.predict("mountains", 2, 0, 2.0, 1.0, 3, api_name="/sample")
+    assert len(gallery) == 2 and gallery[0]["caption"].startswith("seed 3")
+    assert _png(gallery[0]["image"]).size == (80, 31)
+    start, first_samples = client.predict("mountains", 4, 1.0, 1.0, 0, api_name="/samples_setup")
+    assert start["maximum"] == 3 and len(first_samples) == 4
+
+
+def test_training_streams_and_the_model_becomes_usable(client):
+    job = client.submit(handle_file(TINY_IMAGE), *TINY_TRAINING, api_name="/train")
+    status, plot, snapshots, model_file, picker = job.result()
+    name = picker["value"]
+    assert status.startswith("Finished") and name == "mountains (paper)" and name in str(picker["choices"])
+    assert plot["type"] == "plotly" and len(snapshots) == 3 * SinGAN.load(model_file).num_scales
+    assert len(job.outputs()) > 1
+    assert len(client.predict(name, 1, 0, 1.0, 1.0, 0, api_name="/sample")) == 1
+
+
+def test_sampling_answers_during_training_and_stop_keeps_the_finished_scales(client):
+    job = client.submit(handle_file(TINY_IMAGE), "paper", 40, 0, 40, api_name="/train")
+    deadline = time.monotonic() + 120
+    while not any("finished" in str(output[0]) for output in job.outputs()):
+        assert time.monotonic() < deadline and not job.done()
+        time.sleep(0.1)
+    # Training has its own queue slot: a sample does not wait for it to end.
+    assert len(client.predict("mountains", 1, 0, 1.0, 1.0, 0, api_name="/sample")) == 1
+    assert not job.done()
+    client.predict(api_name="/stop_training")
+    status, *_, picker = job.result()
+    assert status.startswith("Stopped; kept the finished scales")
+    assert picker["value"].endswith("scales)")
+
+
+def test_cancelling_a_training_event_stops_its_worker_thread(client):
+    job = client.submit(handle_file(TINY_IMAGE), "paper", 40, 0, 500, api_name="/train")
+    deadline = time.monotonic() + 60
+    while not job.outputs():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert job.cancel()
+    while any(thread.name == "singan-train" for thread in threading.enumerate()):
+        assert time.monotonic() < deadline, "training went on after its event was cancelled"
+        time.sleep(0.1)
+
+
+def test_uploaded_model_is_usable_and_a_bad_one_is_explained(client, tiny_model_path, tmp_path):
+    name = client.predict(handle_file(tiny_model_path), api_name="/upload_model")["value"]
+    assert name == "tiny (uploaded)"
+    assert "scales" in client.predict(name, api_name="/model_info")
+    fake = tmp_path / "fake.safetensors"
+    fake.write_bytes(b"0123456789")
+    with pytest.raises(AppError, match=r"^'fake.safetensors' is not a singan-lite model file"):
+        client.predict(handle_file(fake), api_name="/upload_model")
+
+
+def test_paint(client):
+    scale, start, editor, _ = client.predict("mountains", api_name="/paint_setup")
+    assert (scale["maximum"], scale["value"], start) == (3, 1, "example painting")
+    assert editor["canvas_size"] == [40, 31] and len(editor["brush"]["colors"]) == 5
+    blank = client.predict("mountains", "blank canvas", api_name="/paint_canvas")
+    assert _png(blank["value"]["background"]).size == (40, 31)
+    palette = client.predict("mountains", 2, api_name="/paint_palette")
+    assert len(palette["brush"]["colors"]) == 5
+    painting = INPUTS / "paint_mountains.png"
+    result = client.predict("mountains", _editor(painting, composite=painting), 1, False, 0, api_name="/paint")
+    assert _png(result).size == (40, 31)
+
+
+@pytest.mark.parametrize("task", ["edit", "harmonize"])
+def test_blending_tasks_with_a_painted_mask(client, task, tmp_path):
+    scale, editor, example_mask, _, _ = client.predict("mountains", api_name=f"/{task}_setup")
+    assert scale["maximum"] == 3 and editor["value"]["background"]
+    assert (example_mask is not None) == (task == "edit")  # only edit_mountains.png is shipped
+    composite, mask = INPUTS / "edit_mountains.png", INPUTS / "edit_mountains_mask.png"
+    value = _editor(composite, [_stroke_layer(tmp_path, mask)])
+    (before, after), extras = client.predict("mountains", value, None, 2, 0, api_name=f"/{task}")
+    assert _png(before).size == _png(after).size == (40, 31)
+    assert len(extras) == 2
+    with pytest.raises(AppError, match="Mark the part to fix"):
+        client.predict("mountains", _editor(composite), None, 2, 0, api_name=f"/{task}")
+
+
+def test_super_resolution_after_training_an_sr_model(client):
+    assert "not trained for super-resolution" in client.predict("mountains", api_name="/superres_setup")
+    with pytest.raises(AppError, match="not trained for super-resolution"):
+        client.predict("mountains", None, 0, api_name="/upscale")
+    status, model_file, picker = client.predict(
+        handle_file(TINY_IMAGE), 2.0, *TINY_TRAINING, api_name="/train_superres"
+    )
+    name = picker["value"]
+    assert status.startswith("Finished") and "×2 SR" in name and model_file.endswith(".safetensors")
+    assert "×2" in client.predict(name, api_name="/superres_setup")
+    (bicubic, sharp), download = client.predict(name, None, 0, api_name="/upscale")
+    assert _png(sharp).size == _png(bicubic).size == _png(download).size
+    assert _png(sharp).size[0] == 2 * TINY_TRAINING[1]
+
+
+def test_animation_plays_as_a_gif_with_downloads(client):
+    start = client.predict("mountains", api_name="/animation_setup")
+    assert start["maximum"] == 3
+    gif, downloads = client.predict("mountains", 0.9, 1, 1.0, 1.0, 10, 10, 0, api_name="/animate")
+    with Image.open(gif) as animation:
+        assert animation.format == "GIF" and animation.n_frames == 10
+    assert sorted(path.rsplit(".", 1)[1] for path in downloads) == ["gif", "mp4"]
+
+
+def test_pyramid_explorer(client):
+    for api_name in ("/pyramid", "/pyramid_setup"):
+        tiles = client.predict("mountains", 0, api_name=api_name)
+        assert len(tiles) == 16 and "scale 0" in tiles[0]["caption"]
+
+
+def test_without_any_model_the_page_waits_for_one(tmp_path):
+    """Before models are shipped or trained, loading the page changes nothing and raises nothing."""
+    demo = build_demo(ModelRegistry(tmp_path, device="cpu"))
+    _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
+    try:
+        client = Client(url, verbose=False)
+        assert client.predict(None, 4, 1.0, 1.0, 0, api_name="/samples_setup") == ({"__type__": "update"},) * 2
+        with pytest.raises(AppError, match="Choose a model first"):
+            client.predict(None, 1, 0, 1.0, 1.0, 0, api_name="/sample")
+    finally:
+        demo.close()
+
+
+def test_uploads_beyond_the_size_limit_are_refused(client, tmp_path):
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(b"0" * 30_000_000)
+    with pytest.raises(Exception, match=r"(?i)too large|exceed|413"):
+        client.predict(handle_file(huge), api_name="/train_preview")
+
+
+def test_uploads_are_previewed_and_a_corrupt_one_is_explained(client, tmp_path):
+    for api_name in ("/train_preview", "/superres_preview"):
+        assert _png(client.predict(handle_file(TINY_IMAGE), api_name=api_name)).size == Image.open(TINY_IMAGE).size
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n definitely not an image")
+    with pytest.raises(AppError, match=r"^'broken.png' is not a readable image"):
+        client.predict(handle_file(broken), api_name="/train_preview")
+    with pytest.raises(AppError, match="not a readable image"):
+        client.predict(handle_file(broken), *TINY_TRAINING, api_name="/train")
