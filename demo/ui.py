@@ -239,7 +239,7 @@ def _image_upload(label: str, name: str, value: str | None = None) -> gr.File:
     A gr.File rather than a gr.Image: gr.Image decodes uploads itself and a corrupt
     file would fail there with Gradio's message; here the library reads it and explains.
     """
-    upload = gr.File(value, label=label, file_types=["image"], type="filepath", elem_id=f"{name}-image", height=90)
+    upload = gr.File(value, label=label, file_types=["image"], type="filepath", elem_id=f"{name}-image")
     preview = gr.Image(value, label="Preview", format="png", interactive=False, height=220)
 
     def show(path):

@@ -11,7 +11,8 @@ LISTED = (ASSETS / "README.md").read_text()
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
-def test_every_shipped_model_loads_and_samples(path):
+def test_every_shipped_model_is_listed_loads_and_samples(path):
+    assert f"models/{path.name}" in LISTED
     model = SinGAN.load(path)
     assert model.is_complete
     sample = model.sample(1, seed=0)

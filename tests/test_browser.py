@@ -24,8 +24,16 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 SCREENSHOTS = Path(os.environ["SINGAN_SCREENSHOTS"]) if os.environ.get("SINGAN_SCREENSHOTS") else None
 # Generous: the machine may be shared; results usually show within seconds.
 WAIT_MS = 90_000
-# Which shipped model each screenshot shows (the one with a matching example input, if any).
-SHOWCASE = {"edit": "mountains", "harmonize": "clouds", "superres": "rocks_sr"}
+# Which shipped model each screenshot shows (one with a matching example input, where there is one).
+SHOWCASE = {
+    "samples": "mountains",
+    "paint": "mountains",
+    "edit": "mountains",
+    "harmonize": "clouds",
+    "superres": "rocks_sr",
+    "animation": "mountains",
+    "pyramid": "mountains",
+}
 
 
 def _serve(registry: ModelRegistry):
@@ -198,15 +206,13 @@ def test_screenshot_every_tab(browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
-    first = registry.default_name()
-    shipped = registry.shipped
 
     def show(name: str, tab: str, run: str | None, result: str, count: int = 1) -> None:
-        wanted = SHOWCASE.get(name, first)
-        if wanted not in shipped:
+        wanted = SHOWCASE.get(name)
+        if wanted is not None and wanted not in registry.shipped:
             return
         _open(page, tab)
-        if page.locator("#model-picker input").input_value() != wanted:
+        if wanted is not None and page.locator("#model-picker input").input_value() != wanted:
             _choose_model(page, wanted)
             model = registry.load(wanted)
             page.locator("#model-info").get_by_text(describe(model)).wait_for()
