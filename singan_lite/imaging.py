@@ -21,6 +21,9 @@ ImageSource = str | Path | bytes | np.ndarray | Image.Image | torch.Tensor
 
 SUPPORTED_FORMATS = "PNG, JPEG, WebP, BMP or TIFF"
 
+# Blend weights below this are rounded to zero (see soften_mask).
+NEGLIGIBLE_WEIGHT = 1 / 1024
+
 # Far beyond anything SinGAN trains on, but small enough to refuse decompression bombs.
 MAX_PIXELS = 64_000_000
 
@@ -167,4 +170,8 @@ def soften_mask(mask: torch.Tensor, radius: int, sigma: float) -> torch.Tensor:
     padded = F.pad(dilated, (half, half, half, half), mode="replicate")
     blurred = F.conv2d(F.conv2d(padded, taps.view(1, 1, 1, -1)), taps.view(1, 1, -1, 1))
     low, high = blurred.min(), blurred.max()
-    return (blurred - low) / (high - low) if high > low else blurred
+    weight = (blurred - low) / (high - low) if high > low else blurred
+    # The blur's float arithmetic leaves ~1e-7 crumbs far from the mask. A weight below
+    # 1/1024 cannot move an 8-bit pixel by a quarter level, so it becomes an exact zero:
+    # every pixel outside the soft mask's reach stays bit-for-bit the input's.
+    return torch.where(weight < NEGLIGIBLE_WEIGHT, 0.0, weight)

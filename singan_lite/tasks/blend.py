@@ -21,10 +21,6 @@ from .injection import injection_scale
 EDIT_RADIUS = 20
 HARMONIZE_RADIUS = 7
 BLUR_SIGMA = 5.0
-# Far from the mask the blur's float arithmetic leaves crumbs (~1e-7) instead of zeros. A
-# weight below this cannot move an 8-bit pixel by even a quarter level, so it becomes an
-# exact zero: every pixel outside the soft mask's reach stays bit-for-bit the input's.
-NEGLIGIBLE_WEIGHT = 1 / 1024
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,6 @@ def _inject_and_blend(
     # Checked before the generators run, so a bad mask fails at once.
     size = model.sizes[model.trained_scales - 1]
     weight = soften_mask(load_mask(mask, size).to(model.device), radius, BLUR_SIGMA)
-    weight = torch.where(weight < NEGLIGIBLE_WEIGHT, 0.0, weight)
     raw = model.inject(image, scale, seed=seed)
     background = resize(image, size)
     blended = (1 - weight) * background + weight * raw
