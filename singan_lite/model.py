@@ -251,7 +251,7 @@ class SinGAN(nn.Module):
             if not 1 <= trained <= len(sizes) or len(noise_amps) != trained:
                 raise ValueError(f"{trained} trained scales and {len(noise_amps)} noise amplitudes")
             for scale in range(trained):
-                model.generators.append(Generator(model.width_at(scale)))
+                model.generators.append(Generator(model.width_at(scale), model.config.batch_norm))
             critic = {k.removeprefix("critic."): tensors.pop(k) for k in list(tensors) if k.startswith("critic.")}
             model.generators.load_state_dict({k.removeprefix("generators."): v for k, v in tensors.items()})
         except (KeyError, ValueError, TypeError, RuntimeError) as error:

@@ -20,24 +20,29 @@ def scale_width(scale: int, base: int = 32, cap: int = 128, double_every: int = 
     return min(base * 2 ** (scale // double_every), cap)
 
 
-def _conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, KERNEL),
-        nn.BatchNorm2d(out_channels),
-        nn.LeakyReLU(0.2),
-    )
+def _conv_block(in_channels: int, out_channels: int, batch_norm: bool) -> nn.Sequential:
+    norm = nn.BatchNorm2d(out_channels) if batch_norm else nn.Identity()
+    return nn.Sequential(nn.Conv2d(in_channels, out_channels, KERNEL), norm, nn.LeakyReLU(0.2))
 
 
-def _body(width: int, out_channels: int) -> nn.Sequential:
-    blocks = [_conv_block(3, width)] + [_conv_block(width, width) for _ in range(NUM_CONVS - 2)]
+def _body(width: int, out_channels: int, batch_norm: bool) -> nn.Sequential:
+    blocks = [_conv_block(3, width, batch_norm)]
+    blocks += [_conv_block(width, width, batch_norm) for _ in range(NUM_CONVS - 2)]
     return nn.Sequential(*blocks, nn.Conv2d(width, out_channels, KERNEL))
 
 
-def init_weights(module: nn.Module) -> None:
-    """The paper's initialisation: convs N(0, 0.02), batch-norm scales N(1, 0.02)."""
+def init_weights(module: nn.Module, batch_norm: bool) -> None:
+    """The paper's N(0, 0.02) where batch norm restores the scale; He initialisation where nothing does.
+
+    Without normalisation, N(0, 0.02) shrinks the signal about threefold per layer, so
+    an untrained body would output almost nothing and learn slowly.
+    """
     for layer in module.modules():
         if isinstance(layer, nn.Conv2d):
-            nn.init.normal_(layer.weight, 0.0, 0.02)
+            if batch_norm:
+                nn.init.normal_(layer.weight, 0.0, 0.02)
+            else:
+                nn.init.kaiming_normal_(layer.weight, a=0.2, nonlinearity="leaky_relu")
         elif isinstance(layer, nn.BatchNorm2d):
             nn.init.normal_(layer.weight, 1.0, 0.02)
             nn.init.zeros_(layer.bias)
@@ -46,12 +51,12 @@ def init_weights(module: nn.Module) -> None:
 class Generator(nn.Module):
     """x_n = up(x_{n-1}) + psi_n(sigma_n z_n + up(x_{n-1})): it only learns what the coarser scale missed."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, batch_norm: bool = True) -> None:
         super().__init__()
         self.width = width
         self.pad = nn.ZeroPad2d(PADDING)
-        self.body = _body(width, 3)
-        init_weights(self)
+        self.body = _body(width, 3, batch_norm)
+        init_weights(self, batch_norm)
 
     def forward(
         self,
@@ -75,11 +80,11 @@ class Generator(nn.Module):
 class Critic(nn.Module):
     """Scores every 11x11 patch; the image's score is the mean over the patch map."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, batch_norm: bool = True) -> None:
         super().__init__()
         self.width = width
-        self.body = _body(width, 1)
-        init_weights(self)
+        self.body = _body(width, 1, batch_norm)
+        init_weights(self, batch_norm)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.body(image)

@@ -105,8 +105,8 @@ class ScaleTrainer:
         self.config = config
         device = model.device
         width = model.width_at(scale)
-        self.generator_net = Generator(width).to(device)
-        self.critic_net = Critic(width).to(device)
+        self.generator_net = Generator(width, config.batch_norm).to(device)
+        self.critic_net = Critic(width, config.batch_norm).to(device)
         if scale > 0 and model.width_at(scale - 1) == width:
             self.generator_net.load_state_dict(model.generators[scale - 1].state_dict())
             if model.critic_state is not None:

@@ -93,18 +93,24 @@ def _scale_spans(events: Sequence[IterationEvent]) -> list[tuple[int, int, int]]
     return spans
 
 
-def loss_curves(events: Iterable[TrainingEvent], panel_height: int = 190) -> go.Figure:
+def loss_curves(
+    events: Iterable[TrainingEvent], panel_height: int = 190, max_points: int | None = None
+) -> go.Figure:
     """Every training loss against the iteration count of the whole run, scales shaded in turn.
 
     One x axis for the run (not one per scale) shows what happens when a scale starts:
     a new critic, and a reconstruction loss that jumps because a finer image must be
     matched. Accepts every event `train` reports and keeps the iteration ones, so a
-    callback can simply append all events to a list.
+    callback can simply append all events to a list. `max_points` thins every curve
+    evenly (keeping the last point), so a figure redrawn live during a paper-preset run
+    (tens of thousands of iterations) stays light in the browser.
     """
     iterations = [event for event in events if isinstance(event, IterationEvent)]
     if not iterations:
         raise ValueError("no iteration events: pass the events collected with train(..., on_event=events.append).")
-    steps = list(range(1, len(iterations) + 1))
+    every = 1 if max_points is None else max(1, math.ceil(len(iterations) / max_points))
+    shown = sorted({*range(0, len(iterations), every), len(iterations) - 1})
+    steps = [index + 1 for index in shown]
     figure = make_subplots(
         rows=len(_LOSS_PANELS),
         cols=1,
@@ -113,7 +119,7 @@ def loss_curves(events: Iterable[TrainingEvent], panel_height: int = 190) -> go.
     )
     for row, (title, labels, logarithmic) in enumerate(_LOSS_PANELS, start=1):
         for key, label in labels.items():
-            values = [event.losses[key] for event in iterations]
+            values = [iterations[index].losses[key] for index in shown]
             figure.add_trace(go.Scatter(x=steps, y=values, name=label, mode="lines", line_width=1), row, 1)
         figure.update_yaxes(title_text=title, row=row, col=1)
         if logarithmic:

@@ -4,10 +4,10 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from singan_lite import ModelFileError, SinGAN
+from singan_lite import ModelFileError, SinGAN, train
 from singan_lite.model import FORMAT_VERSION
 
-from .conftest import ROOT, TINY_IMAGE
+from .conftest import ROOT, TINY_IMAGE, tiny_config
 
 
 def test_save_load_round_trip_gives_identical_samples(tiny_model, tmp_path):
@@ -109,3 +109,10 @@ def test_format_version_is_written(tiny_model_path):
 
     with safe_open(str(tiny_model_path), framework="pt") as handle:
         assert handle.metadata()["format_version"] == str(FORMAT_VERSION)
+
+
+def test_a_model_without_batch_norm_round_trips(tmp_path):
+    model = train(TINY_IMAGE, tiny_config(batch_norm=False, iterations=3), device="cpu")
+    again = SinGAN.load(model.save(tmp_path / "plain.safetensors"))
+    assert again.config.batch_norm is False
+    assert torch.equal(model.sample(2, seed=5), again.sample(2, seed=5))

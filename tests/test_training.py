@@ -88,6 +88,8 @@ def test_crop_training_runs_on_levels_larger_than_the_crop():
 def test_iterations_can_shrink_towards_the_fine_scales():
     config = preset("paper", iterations=100, fine_iterations=0.5)
     assert [config.iterations_at(s, 3) for s in range(3)] == [100, 75, 50]
+    coarse_first = dataclasses.replace(config, coarsest_iterations=4.0)
+    assert [coarse_first.iterations_at(s, 3) for s in range(3)] == [400, 75, 50]
 
 
 def test_training_needs_an_image_or_a_model():

@@ -81,6 +81,17 @@ def test_loss_curves_plot_every_loss_over_the_whole_run():
     assert figure.layout[by_name["reconstruction MSE"].yaxis.replace("y", "yaxis")].type == "log"
 
 
+def test_loss_curves_thin_long_runs_but_keep_the_last_point():
+    events = iteration_events([40, 30, 31])
+    figure = loss_curves(events, max_points=20)
+    steps = list(figure.data[0].x)
+    assert len(steps) <= 21 and steps[0] == 1 and steps[-1] == 101
+    reconstruction = next(trace for trace in figure.data if trace.name == "reconstruction MSE")
+    assert list(reconstruction.y) == [events[step - 1].losses["reconstruction"] for step in steps]
+    labels = [a.text for a in figure.layout.annotations if a.text.startswith("scale")]
+    assert labels == ["scale 0", "scale 1", "scale 2"]
+
+
 def test_loss_curves_mark_each_scale():
     figure = loss_curves(iteration_events([4, 3, 5]))
     labels = [a.text for a in figure.layout.annotations if a.text.startswith("scale")]

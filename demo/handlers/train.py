@@ -19,9 +19,9 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, preset, to_uint8, train
+from singan_lite.viz import loss_curves
 
 from ..models import ModelRegistry, SessionModels
-from ..plots import LossHistory, loss_figure
 from ..uploads import MAX_UPLOAD_SIDE, Notify, ignore, read_image
 from .samples import Captioned
 
@@ -96,6 +96,15 @@ def _snapshots(event: ScaleEvent) -> list[Captioned]:
     ]
 
 
+# Points per loss curve in the live figure: a paper-preset run logs 18,000 iterations.
+MAX_PLOTTED_POINTS = 1500
+
+
+def _loss_figure(history: list[IterationEvent]) -> go.Figure:
+    """The notebooks' loss figure, thinned and shorter panels for the page."""
+    return loss_curves(history, panel_height=130, max_points=MAX_PLOTTED_POINTS)
+
+
 def _model_label(image: str | Path, config: TrainConfig, model: SinGAN) -> str:
     done = "" if model.is_complete else f", {model.trained_scales}/{model.num_scales} scales"
     purpose = f" ×{config.sr_factor:g} SR" if config.sr_factor else ""
@@ -135,7 +144,8 @@ def train_model(
 
     worker = threading.Thread(target=work, name="singan-train", daemon=True)
     worker.start()
-    history, snapshots = LossHistory(), []
+    history: list[IterationEvent] = []
+    snapshots: list[Captioned] = []
     done_iterations, total_iterations, last_shown = 0, None, 0.0
     try:
         while True:
@@ -147,16 +157,16 @@ def train_model(
             if isinstance(item, IterationEvent):
                 if total_iterations is None:
                     total_iterations = sum(config.iterations_at(s, item.num_scales) for s in range(item.num_scales))
-                history.add(item)
+                history.append(item)
                 done_iterations += 1
                 if time.monotonic() - last_shown < refresh_seconds:
                     continue
                 status = f"Scale {item.scale + 1} of {item.num_scales}: iteration {item.iteration} of {item.iterations}"
-                update = TrainingUpdate(status, done_iterations / total_iterations, loss_figure(history))
+                update = TrainingUpdate(status, done_iterations / total_iterations, _loss_figure(history))
             else:
                 snapshots = _snapshots(item) + snapshots
                 status = f"Scale {item.scale + 1} of {item.num_scales} finished in {item.seconds:.0f} s"
-                update = TrainingUpdate(status, done_iterations / total_iterations, loss_figure(history), snapshots)
+                update = TrainingUpdate(status, done_iterations / total_iterations, _loss_figure(history), snapshots)
             last_shown = time.monotonic()
             yield update
     finally:
@@ -171,4 +181,4 @@ def train_model(
     verb = "Finished" if model.is_complete else "Stopped; kept the finished scales"
     status = f"{verb}: '{name}' ({model.trained_scales} of {model.num_scales} scales) is now in the model list."
     fraction = 1.0 if model.is_complete else done_iterations / total_iterations
-    yield TrainingUpdate(status, fraction, loss_figure(history), snapshots, checkpoint, name, session)
+    yield TrainingUpdate(status, fraction, _loss_figure(history), snapshots, checkpoint, name, session)

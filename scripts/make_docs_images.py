@@ -1,0 +1,68 @@
+"""Re-create docs/gallery.png and docs/samples_mountains.png from the shipped models.
+
+    python -m scripts.make_docs_images
+
+Run it after `python -m benchmarks.train_assets`, so the pictures in the README show
+what the shipped models make. Seeds are fixed: the same models give the same pictures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from singan_lite import SinGAN, resize, save_image
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "assets" / "models"
+DOCS = ROOT / "docs"
+GALLERY_HEIGHT = 160
+GALLERY_WIDTH = 915
+
+
+def _row(images: list[torch.Tensor], height: int) -> torch.Tensor:
+    """Images side by side, each resized to one height with its aspect ratio kept."""
+    cells = [resize(image, (height, round(image.shape[-1] * height / image.shape[-2]))) for image in images]
+    return torch.cat(cells, dim=3)
+
+
+def _stack(rows: list[torch.Tensor], width: int) -> torch.Tensor:
+    """Rows one under another, padded on the right with white to a common width."""
+    padded = [torch.nn.functional.pad(row, (0, width - row.shape[-1]), value=1.0) for row in rows]
+    return torch.cat(padded, dim=2)
+
+
+def gallery() -> Path:
+    """Each shipped random-generation model: its training image, then two samples from the coarsest scale."""
+    rows = []
+    for path in sorted(MODELS.glob("*.safetensors")):
+        model = SinGAN.load(path)
+        if model.config.sr_factor is not None:
+            continue
+        samples = model.sample(2, start_scale=0, seed=0)
+        rows.append(_row([model.training_image(), *samples.split(1)], GALLERY_HEIGHT))
+    width = max(GALLERY_WIDTH, *(row.shape[-1] for row in rows))
+    out = DOCS / "gallery.png"
+    save_image(_stack([row[..., :width] for row in rows], width), out)
+    return out
+
+
+def samples_mountains() -> Path:
+    """Real and samples from scales 0, 1 and 3, then two double-width samples (from scales 0 and 2)."""
+    model = SinGAN.load(MODELS / "mountains.safetensors")
+    height = model.sizes[-1][0]
+    rows = [
+        _row([model.training_image(), *model.sample(3, start_scale=0, seed=1).split(1)], height),
+        _row(list(model.sample(4, start_scale=1, seed=2).split(1)), height),
+        _row(list(model.sample(4, start_scale=3, seed=3).split(1)), height),
+        _row([model.sample(1, start_scale=0, scale_h=2.0, seed=4), model.sample(1, 2, scale_h=2.0, seed=5)], height),
+    ]
+    out = DOCS / "samples_mountains.png"
+    save_image(_stack(rows, max(row.shape[-1] for row in rows)), out)
+    return out
+
+
+if __name__ == "__main__":
+    print(gallery())
+    print(samples_mountains())
