@@ -96,6 +96,9 @@ def _snapshots(event: ScaleEvent) -> list[Captioned]:
     ]
 
 
+# The loss figure takes a few tenths of a second to build late in a run, time taken from the
+# training thread (the GIL): between finished scales it is redrawn at most this often.
+FIGURE_SECONDS = 10.0
 # Points per loss curve in the live figure: a paper-preset run logs 18,000 iterations.
 MAX_PLOTTED_POINTS = 1500
 
@@ -146,7 +149,7 @@ def train_model(
     worker.start()
     history: list[IterationEvent] = []
     snapshots: list[Captioned] = []
-    done_iterations, total_iterations, last_shown = 0, None, 0.0
+    done_iterations, total_iterations, last_shown, last_figure = 0, None, 0.0, 0.0
     try:
         while True:
             item = events.get()
@@ -162,7 +165,10 @@ def train_model(
                 if time.monotonic() - last_shown < refresh_seconds:
                     continue
                 status = f"Scale {item.scale + 1} of {item.num_scales}: iteration {item.iteration} of {item.iterations}"
-                update = TrainingUpdate(status, done_iterations / total_iterations, _loss_figure(history))
+                figure = None
+                if time.monotonic() - last_figure >= FIGURE_SECONDS:
+                    figure, last_figure = _loss_figure(history), time.monotonic()
+                update = TrainingUpdate(status, done_iterations / total_iterations, figure)
             else:
                 snapshots = _snapshots(item) + snapshots
                 status = f"Scale {item.scale + 1} of {item.num_scales} finished in {item.seconds:.0f} s"
