@@ -44,11 +44,12 @@ def run_image(key: str, name: str, preset_name: str, overrides: dict, samples: i
     started = time.perf_counter()
     model = train(real, preset(preset_name, **overrides), device=device)
     seconds = time.perf_counter() - started
-    model.cpu().save(OUT / name / f"{key}.safetensors")
-    return score_image(key, name, samples, seconds)
+    model = model.cpu()
+    model.save(OUT / name / f"{key}.safetensors")
+    return score_image(model, key, name, samples, seconds)
 
 
-def score_image(key: str, name: str, samples: int, train_seconds: float) -> dict:
+def score_image(model: SinGAN, key: str, name: str, samples: int, train_seconds: float) -> dict:
     """Score a saved model's samples from the coarsest scale and the published samples alike.
 
     Separate from training so that `--rescore` can add a measure (SIFID, once
@@ -56,7 +57,6 @@ def score_image(key: str, name: str, samples: int, train_seconds: float) -> dict
     same samples.
     """
     out = OUT / name
-    model = SinGAN.load(out / f"{key}.safetensors")
     ours = model.sample(samples, start_scale=0, seed=0)
     for index, image in enumerate(ours[:3]):
         save_image(image, out / f"{key}_{index}.png")
@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rescore:
         for key in args.images:
             previous = json.loads((OUT / name / f"{key}.json").read_text())
-            score_image(key, name, args.samples, previous["train_seconds"])
+            model = SinGAN.load(OUT / name / f"{key}.safetensors")
+            score_image(model, key, name, args.samples, previous["train_seconds"])
     elif not args.report_only:
         with ProcessPoolExecutor(args.jobs) as pool:
             jobs = [(key, name, args.preset, overrides, args.samples, args.threads, args.device) for key in args.images]

@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "assets" / "models"
 DOCS = ROOT / "docs"
 GALLERY_HEIGHT = 160
-GALLERY_WIDTH = 915
 
 
 def _row(images: list[torch.Tensor], height: int) -> torch.Tensor:
@@ -42,9 +41,8 @@ def gallery() -> Path:
             continue
         samples = model.sample(2, start_scale=0, seed=0)
         rows.append(_row([model.training_image(), *samples.split(1)], GALLERY_HEIGHT))
-    width = max(GALLERY_WIDTH, *(row.shape[-1] for row in rows))
     out = DOCS / "gallery.png"
-    save_image(_stack([row[..., :width] for row in rows], width), out)
+    save_image(_stack(rows, max(row.shape[-1] for row in rows)), out)
     return out
 
 

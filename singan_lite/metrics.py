@@ -232,6 +232,10 @@ def _inception_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def _fits_sifid(*images: Tensor) -> bool:
+    return min(side for image in images for side in image.shape[2:]) >= _SIFID_MIN_SIZE
+
+
 def sifid_available() -> bool:
     """Whether SIFID can be computed here: the optional Inception file is installed."""
     return _inception_path() is not None
@@ -290,7 +294,7 @@ def sifid(sample: Tensor, real: Tensor, channels: int = 192) -> float:
         raise ValueError(f"channels must be one of {sorted(_SIFID_LAYERS)}, got {channels}")
     sample = _single_image(sample, "sample")
     real = _single_image(real, "real")
-    if min(*sample.shape[2:], *real.shape[2:]) < _SIFID_MIN_SIZE:
+    if not _fits_sifid(sample, real):
         raise ValueError(f"SIFID needs images of at least {_SIFID_MIN_SIZE}x{_SIFID_MIN_SIZE} pixels")
     sample_features = _inception_features(sample, channels)
     return _frechet_distance(sample_features, _inception_features(real, channels))
@@ -324,9 +328,6 @@ def evaluate(real: Tensor, samples: Sequence[Tensor] | Tensor) -> dict[str, floa
         "num_samples": len(samples),
     }
     if sifid_available():
-        sizes = [side for image in (real, *samples) for side in image.shape[2:]]
-        if min(sizes) < _SIFID_MIN_SIZE:
-            results["sifid"] = None
-        else:
-            results["sifid"] = sum(sifid(sample, real) for sample in samples) / len(samples)
+        fits = _fits_sifid(real, *samples)
+        results["sifid"] = sum(sifid(sample, real) for sample in samples) / len(samples) if fits else None
     return results
