@@ -98,12 +98,12 @@ PRESETS: dict[str, TrainConfig] = {
     "paper": TrainConfig(),
     "fast": TrainConfig(
         preset="fast",
-        iterations=400,
+        iterations=260,
         fine_iterations=0.6,
         coarsest_iterations=4.0,
         max_width=32,
         batch_norm=False,
-        crop_size=64,
+        crop_size=96,
         sample_bank=16,
     ),
 }

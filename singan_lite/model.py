@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, safe_open, save
 from torch import nn
 
 from .config import TrainConfig
@@ -206,7 +206,9 @@ class SinGAN(nn.Module):
             "trained_scales": str(self.trained_scales),
         }
         partial = path.with_name(path.name + ".partial")
-        save_file(tensors, str(partial), metadata=metadata)
+        # Written by Python rather than safetensors' save_file, which creates files readable
+        # by their owner only; this way the umask decides, as for any other output file.
+        partial.write_bytes(save(tensors, metadata=metadata))
         os.replace(partial, path)
         return path
 

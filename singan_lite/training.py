@@ -159,11 +159,12 @@ class ScaleTrainer:
         critic_net.requires_grad_(True)
         for _ in range(config.d_steps):
             previous, noise = self.random_previous(), self._noise()
-            fake_window = _random_window(self.size, config.crop_size, self.rng)
-            real_window = _random_window(self.size, config.crop_size, self.rng)
+            # Real and fake windows at the same place, as the paper compares whole images: a
+            # sky window against a grass window would push colours about, step to step.
+            window = _random_window(self.size, config.crop_size, self.rng)
             with torch.no_grad():
-                fake = generator_net(amp * noise, previous, fake_window)
-            real = _crop(self.real, real_window)
+                fake = generator_net(amp * noise, previous, window)
+            real = _crop(self.real, window)
             d_real = critic_net(real).mean()
             d_fake = critic_net(fake).mean()
             penalty = gradient_penalty(critic_net, real, fake, self.rng)
@@ -174,7 +175,7 @@ class ScaleTrainer:
         critic_net.requires_grad_(False)
         for _ in range(config.g_steps):
             # Regenerated in every G step: reusing one graph across steps breaks on modern PyTorch.
-            fake = generator_net(amp * noise, previous, fake_window)
+            fake = generator_net(amp * noise, previous, window)
             adversarial = -critic_net(fake).mean()
             rec_window = _random_window(self.size, config.crop_size, self.rng)
             reconstruction = generator_net(self.rec_noise * amp, self.rec_previous, rec_window)

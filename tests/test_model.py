@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 import torch
@@ -15,6 +16,16 @@ def test_save_load_round_trip_gives_identical_samples(tiny_model, tmp_path):
     again = SinGAN.load(path)
     assert torch.equal(tiny_model.sample(3, seed=11), again.sample(3, seed=11))
     assert again.sizes == tiny_model.sizes and again.config == tiny_model.config
+
+
+def test_model_files_get_the_usual_permissions(tiny_model, tmp_path):
+    """A model shared from a Space or a group folder must be readable by others where the umask allows."""
+    previous = os.umask(0o022)
+    try:
+        path = tiny_model.save(tmp_path / "shared.safetensors")
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o644
 
 
 def test_same_seed_same_pixels_other_seed_other_pixels(tiny_model):

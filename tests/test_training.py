@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, preset, resolve_device, train
 from singan_lite.imaging import resize
+from singan_lite.training import ScaleTrainer
 
 from .conftest import TINY_IMAGE, tiny_config
 
@@ -101,3 +102,29 @@ def test_training_needs_an_image_or_a_model():
 def test_cuda_request_without_cuda_is_explained():
     with pytest.raises(ValueError, match="no CUDA GPU"):
         resolve_device("cuda")
+
+
+class _PreviousIsReal(ScaleTrainer):
+    """Feeds the real level as the coarser sample, so an untouched generator reproduces it."""
+
+    def random_previous(self) -> torch.Tensor:
+        return self.real
+
+
+def test_critic_sees_real_and_fake_windows_at_the_same_place():
+    model = train(TINY_IMAGE, tiny_config(iterations=1, crop_size=12), device="cpu")
+    finest = model.num_scales - 1
+    real = model.training_image()
+    assert min(real.shape[-2:]) > 12
+    trainer = _PreviousIsReal(model, finest, real, torch.Generator().manual_seed(0))
+    # A zero last layer adds tanh(0) = 0: the fake is the coarser image, here the real one.
+    torch.nn.init.zeros_(trainer.generator_net.body[-1].weight)
+    torch.nn.init.zeros_(trainer.generator_net.body[-1].bias)
+    seen = []
+    trainer.critic_net.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0].detach().clone()))
+    trainer.iteration()
+    # Each critic step scores real, fake, then their mix (gradient penalty).
+    for step in range(trainer.config.d_steps):
+        real_window, fake_window = seen[3 * step], seen[3 * step + 1]
+        assert real_window.shape[-2:] == (12, 12)
+        assert torch.equal(real_window, fake_window)
