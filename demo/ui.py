@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from singan_lite import ImageError, ModelFileError
+from singan_lite.background import TrainingDiedError
 
 from . import uploads
 from .examples import example_input, example_mask
@@ -24,7 +25,7 @@ from .handlers import animation, blend, paint, pyramid, samples, superres, train
 from .handlers.injection import injection_range
 from .models import ROOT, ModelRegistry, describe
 
-USER_ERRORS = (ImageError, ModelFileError, ValueError)
+USER_ERRORS = (ImageError, ModelFileError, ValueError, TrainingDiedError)
 MAX_UPLOAD = "25mb"
 MAX_SEED = 2**31
 SAMPLE_IMAGES = [str(path) for path in sorted((ROOT / "assets" / "images").glob("*.png"))]

@@ -166,13 +166,16 @@ def test_training_streams_progress_and_registers_the_model(registry):
     iterations = sum(model.config.iterations_at(s, model.num_scales) for s in range(model.num_scales))
     assert len(final.figure.data[0].x) == iterations
     fractions = [update.fraction for update in updates]
-    assert fractions == sorted(fractions) and 0 < fractions[0] < 1
+    assert updates[0].status.startswith("Starting") and fractions[0] == 0
+    assert fractions == sorted(fractions) and 0 < fractions[1] < 1
 
 
 def test_stop_keeps_the_finished_scales(registry):
     stop = threading.Event()
     updates = []
-    for update in train.train_model(TINY_IMAGE, **TRAIN_SETTINGS, registry=registry, session={}, stop=stop):
+    # Enough iterations per scale that training cannot finish while the stop travels.
+    settings = {**TRAIN_SETTINGS, "iterations": 40}
+    for update in train.train_model(TINY_IMAGE, **settings, registry=registry, session={}, stop=stop):
         updates.append(update)
         if update.snapshots:
             stop.set()

@@ -1,24 +1,25 @@
 """The Train tab: train on an upload while the page shows progress, loss curves and per-scale snapshots.
 
-`train` runs in a worker thread and reports through its callback into a queue; the
-handler is a generator that drains the queue and yields an update at most every
+Training runs in the background (a child process on a CPU: singan_lite.background says
+why); the handler is a generator over its events that yields an update at most every
 `refresh_seconds` (and whenever a scale finishes), so a fast coarse scale does not
-flood the browser. Stopping sets a threading.Event that the callback returns, which
-makes `train` keep the finished scales; the model file is written after each one.
+flood the browser. Stopping sets a threading.Event, which makes training keep the
+finished scales; the model file is written after each one.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
 
-from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, preset, to_uint8, train
+from singan_lite import IterationEvent, ScaleEvent, TrainConfig, preset, to_uint8
+from singan_lite.background import TrainingEnded, train_in_background
 from singan_lite.viz import loss_curves
 
 from ..models import ModelRegistry, SessionModels
@@ -37,16 +38,6 @@ class TrainingUpdate:
     model_file: Path | None = None
     model_name: str | None = None
     session: SessionModels | None = None
-
-
-@dataclass(frozen=True)
-class _Finished:
-    model: SinGAN
-
-
-@dataclass(frozen=True)
-class _Failed:
-    error: Exception
 
 
 class StopSwitches:
@@ -108,8 +99,8 @@ def _loss_figure(history: list[IterationEvent]) -> go.Figure:
     return loss_curves(history, panel_height=130, max_points=MAX_PLOTTED_POINTS)
 
 
-def _model_label(image: str | Path, config: TrainConfig, model: SinGAN) -> str:
-    done = "" if model.is_complete else f", {model.trained_scales}/{model.num_scales} scales"
+def _model_label(image: str | Path, config: TrainConfig, ended: TrainingEnded) -> str:
+    done = "" if ended.is_complete else f", {ended.trained_scales}/{ended.num_scales} scales"
     purpose = f" ×{config.sr_factor:g} SR" if config.sr_factor else ""
     return f"{Path(image).stem} ({config.preset}{purpose}{done})"
 
@@ -132,31 +123,16 @@ def train_model(
     config = training_config(preset_name, max_size, seed, iterations, sr_factor)
     picture = read_image(image, MAX_UPLOAD_SIDE, notify, "the training image")
     checkpoint = registry.model_folder() / f"{Path(str(image)).stem}-{config.preset}.safetensors"
-    events: queue.Queue[IterationEvent | ScaleEvent | _Finished | _Failed] = queue.Queue()
-
-    def report(event: IterationEvent | ScaleEvent) -> bool:
-        events.put(event)
-        return stop.is_set()
-
-    def work() -> None:
-        try:
-            model = train(picture, config, checkpoint=checkpoint, on_event=report, device=registry.device)
-            events.put(_Finished(model))
-        except Exception as error:  # handed to the generator, which re-raises it in the request's thread
-            events.put(_Failed(error))
-
-    worker = threading.Thread(target=work, name="singan-train", daemon=True)
-    worker.start()
     history: list[IterationEvent] = []
     snapshots: list[Captioned] = []
     done_iterations, total_iterations, last_shown, last_figure = 0, None, 0.0, 0.0
-    try:
-        while True:
-            item = events.get()
-            if isinstance(item, _Failed):
-                raise item.error
-            if isinstance(item, _Finished):
-                break
+    ended = TrainingEnded(0, 0)
+    yield TrainingUpdate("Starting the trainer…", 0.0)
+    with closing(train_in_background(picture, config, checkpoint, stop, registry.device)) as events:
+        for item in events:
+            if isinstance(item, TrainingEnded):
+                ended = item
+                continue
             if isinstance(item, IterationEvent):
                 if total_iterations is None:
                     total_iterations = sum(config.iterations_at(s, item.num_scales) for s in range(item.num_scales))
@@ -175,16 +151,11 @@ def train_model(
                 update = TrainingUpdate(status, done_iterations / total_iterations, _loss_figure(history), snapshots)
             last_shown = time.monotonic()
             yield update
-    finally:
-        # Also reached when the visitor leaves or the event is cancelled: never train for no one.
-        stop.set()
-        worker.join()
-    model = item.model
-    if model.trained_scales == 0:
+    if ended.trained_scales == 0:
         yield TrainingUpdate("Stopped before the first scale finished: there is no model to keep.", 0.0)
         return
-    name, session = registry.add(session, checkpoint, _model_label(image, config, model))
-    verb = "Finished" if model.is_complete else "Stopped; kept the finished scales"
-    status = f"{verb}: '{name}' ({model.trained_scales} of {model.num_scales} scales) is now in the model list."
-    fraction = 1.0 if model.is_complete else done_iterations / total_iterations
+    name, session = registry.add(session, checkpoint, _model_label(image, config, ended))
+    verb = "Finished" if ended.is_complete else "Stopped; kept the finished scales"
+    status = f"{verb}: '{name}' ({ended.trained_scales} of {ended.num_scales} scales) is now in the model list."
+    fraction = 1.0 if ended.is_complete else done_iterations / total_iterations
     yield TrainingUpdate(status, fraction, _loss_figure(history), snapshots, checkpoint, name, session)

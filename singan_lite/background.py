@@ -1,0 +1,179 @@
+"""Training in the background while the caller consumes its events: the app's Train tab.
+
+On a CPU it trains in a spawned child process. Once two live threads of one process have
+both run PyTorch operations, libgomp keeps two OpenMP thread teams on the same cores and
+parks idle workers at once; waking them for each of training's many small operations made
+training in a web app's worker thread twice as slow as the library alone (docs/app.md).
+A child process has its own OpenMP runtime, so the app's other threads cannot slow it.
+
+On a GPU the convolutions do not run on OpenMP, and ZeroGPU lends its GPU only to the
+process that serves the request (a spawned child would not see it): there a thread trains.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .config import TrainConfig
+from .training import ScaleEvent, TrainingEvent, train
+
+
+@dataclass(frozen=True)
+class TrainingEnded:
+    """The last event: training finished or was stopped; `checkpoint` holds the finished scales."""
+
+    trained_scales: int
+    num_scales: int
+
+    @property
+    def is_complete(self) -> bool:
+        return self.trained_scales == self.num_scales
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: Exception
+
+
+class TrainingDiedError(RuntimeError):
+    """The training process ended without reporting, e.g. killed by the system for lack of memory."""
+
+
+_IMAGES = ("real", "reconstruction", "sample")
+
+
+def _convert_images(item: object, convert: Callable[[Any], Any]) -> object:
+    """A ScaleEvent with its images converted, e.g. tensor to numpy and back; other items as they are.
+
+    A queue sends tensors as shared memory that the child must keep alive until the
+    parent has read them, and the child may already have exited; arrays travel by value.
+    """
+    if not isinstance(item, ScaleEvent):
+        return item
+    return replace(item, **{name: convert(getattr(item, name)) for name in _IMAGES})
+
+
+def _portable(error: Exception) -> Exception:
+    """The error, if it can cross to the parent: the library's own errors (ValueError and kin) can."""
+    return error if isinstance(error, ValueError) else RuntimeError(f"{type(error).__name__}: {error}")
+
+
+def _train_and_report(
+    image: torch.Tensor,
+    config: TrainConfig,
+    checkpoint: Path,
+    device: torch.device,
+    events: queue.Queue | multiprocessing.Queue,
+    stop: threading.Event,
+) -> None:
+    def report(event: TrainingEvent) -> bool:
+        events.put(_convert_images(event, torch.Tensor.numpy))
+        return stop.is_set()
+
+    try:
+        model = train(image, config, checkpoint=checkpoint, on_event=report, device=device)
+        events.put(TrainingEnded(model.trained_scales, model.num_scales))
+    except Exception as error:  # re-raised by the consumer, in its own thread
+        events.put(_Failed(_portable(error)))
+
+
+def _child_process(
+    image: torch.Tensor,
+    config: TrainConfig,
+    checkpoint: Path,
+    device: torch.device,
+    events: multiprocessing.Queue,
+    stop: threading.Event,
+) -> None:
+    """The child's whole life: train, flush the queue, and leave without the interpreter's teardown.
+
+    With torch loaded the teardown takes about 2 s, which a stopped or cancelled run in
+    the app would wait for; once the queue is flushed nothing is left to clean up.
+    """
+    _train_and_report(image, config, checkpoint, device, events, stop)
+    events.close()
+    events.join_thread()
+    os._exit(0)
+
+
+def _next_item(
+    events: queue.Queue | multiprocessing.Queue, worker: threading.Thread | multiprocessing.Process, wait: float
+) -> object | None:
+    """The next event, None after `wait` seconds without one, TrainingDiedError if the worker is gone."""
+    try:
+        return _convert_images(events.get(timeout=wait), torch.from_numpy)
+    except queue.Empty:
+        if worker.is_alive():
+            return None
+    try:  # it may have sent its last word between the wait and the check
+        return _convert_images(events.get(timeout=wait), torch.from_numpy)
+    except queue.Empty:
+        code = getattr(worker, "exitcode", None)
+        detail = "" if code is None else f" (exit code {code})"
+        raise TrainingDiedError(
+            f"training stopped unexpectedly{detail}, perhaps killed for lack of memory: try a smaller max size."
+        ) from None
+
+
+def train_in_background(
+    image: torch.Tensor,
+    config: TrainConfig,
+    checkpoint: Path,
+    stop: threading.Event,
+    device: torch.device,
+    *,
+    in_process: bool | None = None,
+    poll_seconds: float = 0.2,
+) -> Iterator[TrainingEvent | TrainingEnded]:
+    """Yield the training events, then one TrainingEnded; the model is saved to `checkpoint` after each scale.
+
+    Setting `stop` ends training after the current iteration, keeping the finished scales;
+    so does closing the iterator. `in_process` (default: on a CPU) trains in a child process,
+    started with spawn: as with any such code, a script must call this under
+    `if __name__ == "__main__":`. Errors raised by training are raised here.
+    """
+    if in_process is None:
+        in_process = device.type == "cpu"
+    if in_process:
+        context = multiprocessing.get_context("spawn")
+        events, worker_stop = context.Queue(), context.Event()
+        launch, target = context.Process, _child_process
+    else:
+        events, worker_stop = queue.Queue(), threading.Event()
+        launch, target = threading.Thread, _train_and_report
+    worker = launch(
+        target=target,
+        args=(image.cpu(), config, checkpoint, device, events, worker_stop),
+        name="singan-train",
+        daemon=True,
+    )
+    worker.start()
+    try:
+        while True:
+            if stop.is_set():
+                worker_stop.set()
+            item = _next_item(events, worker, poll_seconds)
+            if isinstance(item, _Failed):
+                raise item.error
+            if item is not None:
+                yield item
+            if isinstance(item, TrainingEnded):
+                return
+    finally:
+        # Also reached when the consumer goes away: never train for no one. A child process
+        # exits only once its queue is flushed, so read what it still sends.
+        worker_stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                events.get(timeout=poll_seconds)
+        worker.join()

@@ -1,0 +1,88 @@
+"""Training in the background: a child process on a CPU (a thread on request), as the Train tab runs it."""
+
+import multiprocessing
+import threading
+
+import pytest
+import torch
+
+from singan_lite import IterationEvent, ScaleEvent, SinGAN, load_image
+from singan_lite.background import TrainingDiedError, TrainingEnded, train_in_background
+
+from .conftest import TINY_IMAGE, tiny_config
+
+CPU = torch.device("cpu")
+
+
+def _training_children() -> list[multiprocessing.Process]:
+    return [child for child in multiprocessing.active_children() if child.name == "singan-train"]
+
+
+@pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
+def test_events_arrive_in_order_and_the_checkpoint_holds_the_model(tmp_path, in_process):
+    checkpoint = tmp_path / "model.safetensors"
+    config = tiny_config(iterations=3)
+    events = list(
+        train_in_background(load_image(TINY_IMAGE), config, checkpoint, threading.Event(), CPU, in_process=in_process)
+    )
+    ended = events[-1]
+    model = SinGAN.load(checkpoint)
+    assert isinstance(ended, TrainingEnded) and ended.trained_scales == ended.num_scales == model.num_scales
+    scales = [event.scale for event in events if isinstance(event, ScaleEvent)]
+    assert scales == list(range(model.num_scales))
+    iterations = [event for event in events if isinstance(event, IterationEvent)]
+    assert len(iterations) == sum(config.iterations_at(s, model.num_scales) for s in range(model.num_scales))
+    assert events[0] == iterations[0] and (iterations[0].scale, iterations[0].iteration) == (0, 1)
+    # The snapshots travel whole: the sample of the last scale has the model's full size.
+    assert events[-2].sample.shape[-2:] == model.real.shape[-2:]
+    assert not _training_children()
+
+
+def test_stop_keeps_the_finished_scales(tmp_path):
+    checkpoint, stop = tmp_path / "model.safetensors", threading.Event()
+    for event in train_in_background(load_image(TINY_IMAGE), tiny_config(iterations=40), checkpoint, stop, CPU):
+        if isinstance(event, ScaleEvent):
+            stop.set()
+    assert isinstance(event, TrainingEnded)
+    assert 1 <= event.trained_scales < event.num_scales
+    assert SinGAN.load(checkpoint).trained_scales == event.trained_scales
+
+
+def test_closing_the_iterator_ends_the_child_process(tmp_path):
+    events = train_in_background(
+        load_image(TINY_IMAGE), tiny_config(iterations=500), tmp_path / "m.safetensors", threading.Event(), CPU
+    )
+    next(events)
+    assert len(_training_children()) == 1
+    events.close()
+    assert not _training_children()
+
+
+def test_an_error_in_the_child_is_raised_in_the_caller(tmp_path):
+    # Legal to construct; fails in the child when the pyramid is planned.
+    impossible = tiny_config(scale_factor=1.5)
+    with pytest.raises(ValueError, match="scale_factor must be between 0 and 1"):
+        list(
+            train_in_background(load_image(TINY_IMAGE), impossible, tmp_path / "m.safetensors", threading.Event(), CPU)
+        )
+
+
+def test_a_killed_child_is_reported_not_waited_for(tmp_path):
+    events = train_in_background(
+        load_image(TINY_IMAGE), tiny_config(iterations=500), tmp_path / "m.safetensors", threading.Event(), CPU
+    )
+    next(events)
+    (child,) = _training_children()
+    child.kill()
+    with pytest.raises(TrainingDiedError, match="lack of memory: try a smaller max size"):
+        for _ in events:
+            pass
+
+
+def test_other_errors_arrive_with_their_type_named(tmp_path):
+    # Saving the first finished scale fails (its folder is a file); an OSError crosses as a
+    # RuntimeError that names it.
+    (tmp_path / "a file").write_text("")
+    checkpoint = tmp_path / "a file" / "m.safetensors"
+    with pytest.raises(RuntimeError, match=r"^FileExistsError: "):
+        list(train_in_background(load_image(TINY_IMAGE), tiny_config(iterations=1), checkpoint, threading.Event(), CPU))
