@@ -3,8 +3,9 @@
 On a CPU it trains in a spawned child process. Once two live threads of one process have
 both run PyTorch operations, libgomp keeps two OpenMP thread teams on the same cores and
 parks idle workers at once; waking them for each of training's many small operations made
-training in a web app's worker thread twice as slow as the library alone (docs/app.md).
-A child process has its own OpenMP runtime, so the app's other threads cannot slow it.
+training in a web app's worker thread up to twice as slow as the library alone (1.6x for a
+whole `fast` run through the app: docs/app.md). A child process has its own OpenMP
+runtime, so the app's other threads cannot slow it that way.
 
 On a GPU the convolutions do not run on OpenMP, and ZeroGPU lends its GPU only to the
 process that serves the request (a spawned child would not see it): there a thread trains.
