@@ -110,20 +110,22 @@ def _child_process(
 def _next_item(
     events: queue.Queue | multiprocessing.Queue, worker: threading.Thread | multiprocessing.Process, wait: float
 ) -> object | None:
-    """The next event, None after `wait` seconds without one, TrainingDiedError if the worker is gone."""
+    """The next event, None after `wait` seconds without one, TrainingDiedError if the worker is gone.
+
+    Whether the worker lived is read before the wait: a worker that had already ended had
+    also flushed everything it sent, so an empty wait after that means nothing more comes.
+    """
+    was_alive = worker.is_alive()
     try:
         return _convert_images(events.get(timeout=wait), torch.from_numpy)
     except queue.Empty:
-        if worker.is_alive():
+        if was_alive:
             return None
-    try:  # it may have sent its last word between the wait and the check
-        return _convert_images(events.get(timeout=wait), torch.from_numpy)
-    except queue.Empty:
-        code = getattr(worker, "exitcode", None)
-        detail = "" if code is None else f" (exit code {code})"
-        raise TrainingDiedError(
-            f"training stopped unexpectedly{detail}, perhaps killed for lack of memory: try a smaller max size."
-        ) from None
+    code = getattr(worker, "exitcode", None)
+    detail = "" if code is None else f" (exit code {code})"
+    raise TrainingDiedError(
+        f"training stopped unexpectedly{detail}, perhaps killed for lack of memory: try a smaller max size."
+    )
 
 
 def train_in_background(

@@ -126,13 +126,11 @@ def train_model(
     history: list[IterationEvent] = []
     snapshots: list[Captioned] = []
     done_iterations, total_iterations, last_shown, last_figure = 0, None, 0.0, 0.0
-    ended = TrainingEnded(0, 0)
     yield TrainingUpdate("Starting the trainer…", 0.0)
     with closing(train_in_background(picture, config, checkpoint, stop, registry.device)) as events:
         for item in events:
-            if isinstance(item, TrainingEnded):
-                ended = item
-                continue
+            if isinstance(item, TrainingEnded):  # always the last item
+                break
             if isinstance(item, IterationEvent):
                 if total_iterations is None:
                     total_iterations = sum(config.iterations_at(s, item.num_scales) for s in range(item.num_scales))
@@ -151,6 +149,7 @@ def train_model(
                 update = TrainingUpdate(status, done_iterations / total_iterations, _loss_figure(history), snapshots)
             last_shown = time.monotonic()
             yield update
+    ended = item
     if ended.trained_scales == 0:
         yield TrainingUpdate("Stopped before the first scale finished: there is no model to keep.", 0.0)
         return
