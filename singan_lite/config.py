@@ -38,6 +38,10 @@ class TrainConfig:
     gp_weight: float = 0.1
     alpha: float = 10.0
     noise_amp: float = 0.1
+    # Draw a new reconstruction noise at every iteration of scale 0 instead of keeping z*.
+    # The paper keeps z* fixed; its reference release redraws it, and so asks G_0 to rebuild
+    # the image from any noise map, which keeps samples close to the image's own layout.
+    redraw_z_star: bool = False
     # Speed: adversarial steps on random crops of this size (None: the whole level).
     crop_size: int | None = None
     # Speed: draw this many coarser samples once per scale instead of one per step (None: paper).
@@ -75,7 +79,11 @@ class TrainConfig:
         return cls(**values)
 
     def with_super_resolution(self, factor: float) -> TrainConfig:
-        """The paper's SR recipe: k = round(log s / log 2^(1/3)) steps of r = s^(1/k), alpha 100."""
+        """The paper's SR recipe: k = round(log s / log 2^(1/3)) steps of r = s^(1/k), alpha 100.
+
+        z* stays fixed, as in the reference release's SR training: super-resolution needs
+        the faithful reconstruction, not varied samples.
+        """
         if factor < 1.5:
             raise ValueError(f"the super-resolution factor must be at least 1.5 (got {factor}).")
         steps = max(1, round(math.log(factor) / math.log(2 ** (1 / 3))))
@@ -85,6 +93,7 @@ class TrainConfig:
             scale_factor=factor ** (-1 / steps),
             alpha=100.0,
             min_size=18,
+            redraw_z_star=False,
         )
 
     @property
@@ -105,6 +114,7 @@ PRESETS: dict[str, TrainConfig] = {
         batch_norm=False,
         crop_size=96,
         sample_bank=16,
+        redraw_z_star=True,
     ),
 }
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -173,12 +174,13 @@ class ScaleTrainer:
             loss_d.backward()
             self.optD.step()
         critic_net.requires_grad_(False)
+        rec_noise = self._noise() if self.scale == 0 and config.redraw_z_star else self.rec_noise
         for _ in range(config.g_steps):
             # Regenerated in every G step: reusing one graph across steps breaks on modern PyTorch.
             fake = generator_net(amp * noise, previous, window)
             adversarial = -critic_net(fake).mean()
             rec_window = _random_window(self.size, config.crop_size, self.rng)
-            reconstruction = generator_net(self.rec_noise * amp, self.rec_previous, rec_window)
+            reconstruction = generator_net(rec_noise * amp, self.rec_previous, rec_window)
             rec_loss = F.mse_loss(reconstruction, _crop(self.real, rec_window))
             loss_g = adversarial + config.alpha * rec_loss
             self.optG.zero_grad(set_to_none=True)
@@ -207,13 +209,23 @@ def run_iterations(trainer: ScaleTrainer, iterations: int, on_event: EventCallba
     return False
 
 
+def _draw_z_star(size: tuple[int, int], seed: int) -> torch.Tensor:
+    """z* from numpy's PCG64, a generator family that no sampling seed's torch stream shares.
+
+    Drawn from torch's stream for `seed`, z* would be the first noise map of
+    `sample(seed=seed)`: the first "new" sample would be the training image again.
+    """
+    noise = np.random.default_rng(seed).standard_normal((1, 1, *size), dtype=np.float32)
+    return torch.from_numpy(noise)
+
+
 def _new_model(image: torch.Tensor, config: TrainConfig, device: torch.device) -> SinGAN:
     height, width = image.shape[-2:]
     plan = plan_pyramid(
         height, width, config.min_size, config.max_size, config.scale_factor, refit=config.sr_factor is None
     )
     real = resize(image, plan.sizes[-1])
-    z_star = torch.randn((1, 1, *plan.sizes[0]), generator=make_generator(config.seed))
+    z_star = _draw_z_star(plan.sizes[0], config.seed)
     return SinGAN(config, plan, real, z_star).to(device)
 
 
