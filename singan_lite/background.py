@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -51,6 +52,9 @@ class TrainingDiedError(RuntimeError):
 
 
 _IMAGES = ("real", "reconstruction", "sample")
+# How long a child that was told to stop may take to finish its iteration and leave by itself.
+# The app's cancel request waits for this, and Gradio's client gives up on it after 5 s.
+_STOP_GRACE_SECONDS = 0.5
 
 
 def _convert_images(item: object, convert: Callable[[Any], Any]) -> object:
@@ -140,10 +144,12 @@ def train_in_background(
 ) -> Iterator[TrainingEvent | TrainingEnded]:
     """Yield the training events, then one TrainingEnded; the model is saved to `checkpoint` after each scale.
 
-    Setting `stop` ends training after the current iteration, keeping the finished scales;
-    so does closing the iterator. `in_process` (default: on a CPU) trains in a child process,
-    started with spawn: as with any such code, a script must call this under
-    `if __name__ == "__main__":`. Errors raised by training are raised here.
+    Setting `stop` ends training after the current iteration, keeping the finished scales.
+    Closing the iterator does too, but a child process that has not ended half a second
+    later is terminated (the finished scales are in the checkpoint all the same).
+    `in_process` (default: on a CPU) trains in a child process, started with spawn: as with
+    any such code, a script must call this under `if __name__ == "__main__":`. Errors
+    raised by training are raised here.
     """
     if in_process is None:
         in_process = device.type == "cpu"
@@ -176,7 +182,13 @@ def train_in_background(
         # Also reached when the consumer goes away: never train for no one. A child process
         # exits only once its queue is flushed, so read what it still sends.
         worker_stop.set()
-        while worker.is_alive():
+        give_up_at = time.monotonic() + _STOP_GRACE_SECONDS
+        while worker.is_alive() and (not in_process or time.monotonic() < give_up_at):
             with contextlib.suppress(queue.Empty):
                 events.get(timeout=poll_seconds)
+        # A child still busy (one iteration of a fine `paper` scale takes many seconds, and
+        # a starting child is still importing torch) is ended: its finished scales are
+        # already in the checkpoint, which is replaced atomically, so nothing is lost.
+        if worker.is_alive():
+            worker.terminate()
         worker.join()

@@ -1,12 +1,13 @@
 """Training in the background: a child process on a CPU (a thread on request), as the Train tab runs it."""
 
 import multiprocessing
+import signal
 import threading
 
 import pytest
 import torch
 
-from singan_lite import IterationEvent, ScaleEvent, SinGAN, load_image
+from singan_lite import IterationEvent, ScaleEvent, SinGAN, load_image, preset
 from singan_lite.background import TrainingDiedError, TrainingEnded, train_in_background
 
 from .conftest import TINY_IMAGE, tiny_config
@@ -56,6 +57,17 @@ def test_closing_the_iterator_ends_the_child_process(tmp_path):
     assert len(_training_children()) == 1
     events.close()
     assert not _training_children()
+
+
+def test_closing_does_not_wait_for_a_long_iteration_to_end(tmp_path):
+    # One iteration at this size and width takes seconds: the app's cancel request would
+    # time out waiting for it, so the child is ended instead (its finished scales are saved).
+    slow = preset("paper", min_size=100, max_size=140, base_width=128, iterations=5)
+    events = train_in_background(load_image(TINY_IMAGE), slow, tmp_path / "m.safetensors", threading.Event(), CPU)
+    next(events)
+    (child,) = _training_children()
+    events.close()
+    assert child.exitcode == -signal.SIGTERM
 
 
 def test_an_error_in_the_child_is_raised_in_the_caller(tmp_path):
