@@ -14,6 +14,7 @@ process that serves the request (a spawned child would not see it): there a thre
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import os
 import queue
@@ -182,8 +183,9 @@ def train_in_background(
         # Also reached when the consumer goes away: never train for no one. A child process
         # exits only once its queue is flushed, so read what it still sends.
         worker_stop.set()
-        give_up_at = time.monotonic() + _STOP_GRACE_SECONDS
-        while worker.is_alive() and (not in_process or time.monotonic() < give_up_at):
+        # A thread cannot be ended from outside: it is waited for until it sees the switch.
+        deadline = time.monotonic() + (_STOP_GRACE_SECONDS if in_process else math.inf)
+        while worker.is_alive() and time.monotonic() < deadline:
             with contextlib.suppress(queue.Empty):
                 events.get(timeout=poll_seconds)
         # A child still busy (one iteration of a fine `paper` scale takes many seconds, and

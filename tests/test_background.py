@@ -7,7 +7,7 @@ import threading
 import pytest
 import torch
 
-from singan_lite import IterationEvent, ScaleEvent, SinGAN, load_image, preset
+from singan_lite import IterationEvent, ScaleEvent, SinGAN, load_image
 from singan_lite.background import TrainingDiedError, TrainingEnded, train_in_background
 
 from .conftest import TINY_IMAGE, tiny_config
@@ -62,7 +62,7 @@ def test_closing_the_iterator_ends_the_child_process(tmp_path):
 def test_closing_does_not_wait_for_a_long_iteration_to_end(tmp_path):
     # One iteration at this size and width takes seconds: the app's cancel request would
     # time out waiting for it, so the child is ended instead (its finished scales are saved).
-    slow = preset("paper", min_size=100, max_size=140, base_width=128, iterations=5)
+    slow = tiny_config(min_size=100, max_size=140, base_width=128, iterations=5)
     events = train_in_background(load_image(TINY_IMAGE), slow, tmp_path / "m.safetensors", threading.Event(), CPU)
     next(events)
     (child,) = _training_children()
