@@ -28,6 +28,7 @@ from typing import Any
 import torch
 
 from .config import TrainConfig
+from .model import partial_path
 from .training import ScaleEvent, TrainingEvent, train
 
 
@@ -193,4 +194,6 @@ def train_in_background(
         # already in the checkpoint, which is replaced atomically, so nothing is lost.
         if worker.is_alive():
             worker.terminate()
+            # Ended perhaps in the middle of a save: the half-written file is of no use.
+            partial_path(checkpoint).unlink(missing_ok=True)
         worker.join()

@@ -40,6 +40,11 @@ def make_generator(seed: int | None, device: torch.device | str = "cpu") -> torc
     return generator
 
 
+def partial_path(path: Path) -> Path:
+    """Where `SinGAN.save` writes before renaming: a process ended mid-save leaves only this behind."""
+    return path.with_name(path.name + ".partial")
+
+
 class SinGAN(nn.Module):
     """A pyramid of generators trained on one image (scale 0 is the coarsest).
 
@@ -205,7 +210,7 @@ class SinGAN(nn.Module):
             "scale_factor": repr(self.plan.scale_factor),
             "trained_scales": str(self.trained_scales),
         }
-        partial = path.with_name(path.name + ".partial")
+        partial = partial_path(path)
         # Written by Python rather than safetensors' save_file, which creates files readable
         # by their owner only; this way the umask decides, as for any other output file.
         partial.write_bytes(save(tensors, metadata=metadata))

@@ -9,6 +9,7 @@ import torch
 
 from singan_lite import IterationEvent, ScaleEvent, SinGAN, load_image
 from singan_lite.background import TrainingDiedError, TrainingEnded, train_in_background
+from singan_lite.model import partial_path
 
 from .conftest import TINY_IMAGE, tiny_config
 
@@ -63,11 +64,16 @@ def test_closing_does_not_wait_for_a_long_iteration_to_end(tmp_path):
     # One iteration at this size and width takes seconds: the app's cancel request would
     # time out waiting for it, so the child is ended instead (its finished scales are saved).
     slow = tiny_config(min_size=100, max_size=140, base_width=128, iterations=5)
-    events = train_in_background(load_image(TINY_IMAGE), slow, tmp_path / "m.safetensors", threading.Event(), CPU)
+    checkpoint = tmp_path / "m.safetensors"
+    events = train_in_background(load_image(TINY_IMAGE), slow, checkpoint, threading.Event(), CPU)
     next(events)
     (child,) = _training_children()
+    # What a child ended in the middle of a save would leave behind.
+    half_written = partial_path(checkpoint)
+    half_written.write_bytes(b"half a model")
     events.close()
     assert child.exitcode == -signal.SIGTERM
+    assert not half_written.exists()
 
 
 def test_an_error_in_the_child_is_raised_in_the_caller(tmp_path):
