@@ -48,22 +48,22 @@ class TrainConfig:
     sample_bank: int | None = None
     # Fewer iterations on the fine scales: the last scale trains `iterations * fine_iterations`.
     fine_iterations: float = 1.0
-    # More on the coarsest scale, which invents the layout and is the cheapest to train:
-    # scale 0 trains `iterations * coarsest_iterations`.
+    # More on the coarse scales, which invent the layout and are the cheapest to train:
+    # scale 0 trains `iterations * coarsest_iterations`, and the extra factor shrinks
+    # geometrically to 1 at scale `coarse_scales` (1: scale 0 alone).
     coarsest_iterations: float = 1.0
+    coarse_scales: int = 1
     # Super-resolution: train for upsampling by this factor (None: random generation).
     sr_factor: float | None = None
     seed: int = 0
 
     def iterations_at(self, scale: int, num_scales: int) -> int:
-        """Iterations for one scale: linear from `iterations` at scale 0 to the fine-scale share.
-
-        Scale 0 alone is multiplied by `coarsest_iterations` instead.
+        """Iterations for one scale: linear from `iterations` at scale 0 to the fine-scale share,
+        times the coarse scales' extra factor.
         """
-        if scale == 0:
-            return max(1, round(self.iterations * self.coarsest_iterations))
-        share = 1 + (self.fine_iterations - 1) * scale / (num_scales - 1)
-        return max(1, round(self.iterations * share))
+        share = 1 + (self.fine_iterations - 1) * scale / max(1, num_scales - 1)
+        coarse_boost = self.coarsest_iterations ** max(0.0, 1 - scale / max(1, self.coarse_scales))
+        return max(1, round(self.iterations * share * coarse_boost))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -110,6 +110,9 @@ def test_iterations_can_shrink_towards_the_fine_scales():
     assert [config.iterations_at(s, 3) for s in range(3)] == [100, 75, 50]
     coarse_first = dataclasses.replace(config, coarsest_iterations=4.0)
     assert [coarse_first.iterations_at(s, 3) for s in range(3)] == [400, 75, 50]
+    # The extra factor halves per scale when it tapers over two: x4, x2, x1.
+    tapered = dataclasses.replace(coarse_first, coarse_scales=2)
+    assert [tapered.iterations_at(s, 3) for s in range(3)] == [400, 150, 50]
 
 
 def test_redrawn_z_star_is_no_nearer_the_image_than_any_noise():
