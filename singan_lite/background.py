@@ -192,8 +192,11 @@ def train_in_background(
         # A child still busy (one iteration of a fine `paper` scale takes many seconds, and
         # a starting child is still importing torch) is ended: its finished scales are
         # already in the checkpoint, which is replaced atomically, so nothing is lost.
-        if worker.is_alive():
+        terminated = worker.is_alive()
+        if terminated:
             worker.terminate()
-            # Ended perhaps in the middle of a save: the half-written file is of no use.
-            partial_path(checkpoint).unlink(missing_ok=True)
         worker.join()
+        if terminated:
+            # Ended perhaps in the middle of a save; removed only now that the child is gone,
+            # so that it cannot write the file again after this.
+            partial_path(checkpoint).unlink(missing_ok=True)
