@@ -29,6 +29,15 @@ def test_fast_redraws_z_star_except_when_training_for_super_resolution():
     assert not fast.with_super_resolution(4.0).redraw_z_star
 
 
+def test_quality_is_fast_with_twice_the_iterations_above_the_coarsest_scale():
+    fast, quality = preset("fast"), preset("quality")
+    fast_counts = [fast.iterations_at(s, 10) for s in range(10)]
+    quality_counts = [quality.iterations_at(s, 10) for s in range(10)]
+    assert quality_counts[0] == fast_counts[0] == 2080
+    assert all(abs(q - 2 * f) <= 1 for q, f in zip(quality_counts[1:], fast_counts[1:], strict=True))
+    assert dataclasses.replace(quality, preset="fast", iterations=260, coarsest_iterations=8.0) == fast
+
+
 def test_unknown_preset_is_named():
     with pytest.raises(ValueError, match="unknown preset 'slow'"):
         preset("slow")
