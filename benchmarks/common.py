@@ -15,6 +15,8 @@ from pathlib import Path
 
 import torch
 
+from singan_lite.training import native_bf16
+
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 ROOT = Path(__file__).resolve().parent.parent
 # The quality bar lives beside the project, never inside it; a copy can be pointed at.
@@ -31,11 +33,13 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    # The bf16 presets run in bfloat16 only where the CPU has native bf16, which changes their speed.
+    bf16 = ", native bf16" if native_bf16(torch.device("cpu")) else ""
     gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
     # Other work on the machine inflates every wall time; the load average says how much there was.
     load = os.getloadavg()[1]
     return (
-        f"{os.cpu_count()} CPU cores ({cpu}){gpu}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPU cores ({cpu}{bf16}){gpu}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
         f"load average {load:.1f} over the last 5 minutes"
     )
 

@@ -63,6 +63,16 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return device
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 autocast pays here: only a CPU with bf16 dot-product instructions (AVX512-BF16,
+    AMX-BF16) runs it faster than fp32; oneDNN emulates bf16 on other AVX-512 CPUs, several times
+    slower. GPUs are left in fp32: the networks are so small that per-operation overhead, not
+    arithmetic, sets their speed.
+    """
+    capabilities = getattr(torch.cpu, "get_capabilities", dict)()
+    return device.type == "cpu" and bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+
+
 def gradient_penalty(
     critic: Critic, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator
 ) -> torch.Tensor:
@@ -123,6 +133,7 @@ class ScaleTrainer:
             self.noise_amp = config.noise_amp * rmse
             self.rec_noise = torch.zeros_like(real)
         self.size = size
+        self.bf16 = config.bf16 and native_bf16(device)
         self.bank: torch.Tensor | None = None
         self.optG = self._adam(self.generator_net)
         self.optD = self._adam(self.critic_net)
@@ -151,6 +162,10 @@ class ScaleTrainer:
         pick = int(torch.randint(0, len(self.bank), (), generator=self.rng, device=self.rng.device))
         return self.bank[pick : pick + 1]
 
+    def _autocast(self) -> torch.autocast:
+        """The forward passes' precision; the backward passes follow it without being wrapped."""
+        return torch.autocast(self.real.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+
     def _noise(self) -> torch.Tensor:
         return self.model.draw_noise(self.scale, self.size, 1, self.rng)
 
@@ -163,13 +178,14 @@ class ScaleTrainer:
             # Real and fake windows at the same place, as the paper compares whole images: a
             # sky window against a grass window would push colours about, step to step.
             window = _random_window(self.size, config.crop_size, self.rng)
-            with torch.no_grad():
-                fake = generator_net(amp * noise, previous, window)
             real = _crop(self.real, window)
-            d_real = critic_net(real).mean()
-            d_fake = critic_net(fake).mean()
-            penalty = gradient_penalty(critic_net, real, fake, self.rng)
-            loss_d = d_fake - d_real + config.gp_weight * penalty
+            with self._autocast():
+                with torch.no_grad():
+                    fake = generator_net(amp * noise, previous, window)
+                d_real = critic_net(real).float().mean()
+                d_fake = critic_net(fake).float().mean()
+                penalty = gradient_penalty(critic_net, real, fake, self.rng)
+                loss_d = d_fake - d_real + config.gp_weight * penalty
             self.optD.zero_grad(set_to_none=True)
             loss_d.backward()
             self.optD.step()
@@ -177,12 +193,13 @@ class ScaleTrainer:
         rec_noise = self._noise() if self.scale == 0 and config.redraw_z_star else self.rec_noise
         for _ in range(config.g_steps):
             # Regenerated in every G step: reusing one graph across steps breaks on modern PyTorch.
-            fake = generator_net(amp * noise, previous, window)
-            adversarial = -critic_net(fake).mean()
             rec_window = _random_window(self.size, config.crop_size, self.rng)
-            reconstruction = generator_net(rec_noise * amp, self.rec_previous, rec_window)
-            rec_loss = F.mse_loss(reconstruction, _crop(self.real, rec_window))
-            loss_g = adversarial + config.alpha * rec_loss
+            with self._autocast():
+                fake = generator_net(amp * noise, previous, window)
+                adversarial = -critic_net(fake).float().mean()
+                reconstruction = generator_net(rec_noise * amp, self.rec_previous, rec_window)
+                rec_loss = F.mse_loss(reconstruction, _crop(self.real, rec_window))
+                loss_g = adversarial + config.alpha * rec_loss
             self.optG.zero_grad(set_to_none=True)
             loss_g.backward()
             self.optG.step()

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, preset, resolve_device, train
 from singan_lite.imaging import resize
-from singan_lite.training import ScaleTrainer
+from singan_lite.training import ScaleTrainer, native_bf16
 
 from .conftest import TINY_IMAGE, tiny_config
 
@@ -21,6 +21,7 @@ def test_paper_preset_is_the_published_recipe():
     assert (paper.base_width, paper.max_width, paper.double_every) == (32, 128, 4)
     assert paper.crop_size is None and paper.fine_iterations == 1.0
     assert not paper.redraw_z_star
+    assert not paper.bf16
 
 
 def test_fast_redraws_z_star_except_when_training_for_super_resolution():
@@ -174,3 +175,39 @@ def test_critic_sees_real_and_fake_windows_at_the_same_place():
         real_window, fake_window = seen[3 * step], seen[3 * step + 1]
         assert real_window.shape[-2:] == (12, 12)
         assert torch.equal(real_window, fake_window)
+
+
+def _conv_output_dtypes(config: TrainConfig) -> set[torch.dtype]:
+    """The dtypes the critic's and generator's first convolutions produce during one iteration."""
+    model = train(TINY_IMAGE, dataclasses.replace(config, iterations=1), device="cpu")
+    trainer = ScaleTrainer(model, model.num_scales - 1, model.training_image(), torch.Generator().manual_seed(0))
+    dtypes = set()
+    for net in (trainer.critic_net, trainer.generator_net):
+        net.body[0].register_forward_hook(lambda module, inputs, output: dtypes.add(output.dtype))
+    trainer.iteration()
+    assert all(p.dtype == torch.float32 for p in trainer.generator_net.parameters())
+    return dtypes
+
+
+@pytest.mark.skipif(not native_bf16(torch.device("cpu")), reason="this CPU has no native bf16 instructions")
+def test_bf16_runs_the_networks_in_bfloat16_and_keeps_the_weights_in_float32():
+    assert _conv_output_dtypes(tiny_config(batch_norm=False, bf16=True)) == {torch.bfloat16}
+    assert _conv_output_dtypes(tiny_config(batch_norm=False, bf16=False)) == {torch.float32}
+
+
+def test_bf16_is_left_to_cpus_and_a_trained_model_samples_in_float32(tmp_path):
+    assert not native_bf16(torch.device("cuda"))
+    events = []
+    train(
+        TINY_IMAGE,
+        tiny_config(iterations=30, batch_norm=False, bf16=True),
+        on_event=events.append,
+        checkpoint=tmp_path / "m.safetensors",
+        device="cpu",
+    )
+    coarsest = [e.losses["reconstruction"] for e in events if isinstance(e, IterationEvent) and e.scale == 0]
+    assert sum(coarsest[-5:]) / 5 < 0.5 * coarsest[0]
+    loaded = SinGAN.load(tmp_path / "m.safetensors")
+    assert loaded.config.bf16
+    sample = loaded.sample(seed=3)
+    assert sample.dtype == torch.float32 and torch.isfinite(sample).all()
