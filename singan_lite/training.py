@@ -69,8 +69,10 @@ def native_bf16(device: torch.device) -> bool:
     slower. GPUs are left in fp32: the networks are so small that per-operation overhead, not
     arithmetic, sets their speed.
     """
+    if device.type != "cpu":
+        return False
     capabilities = getattr(torch.cpu, "get_capabilities", dict)()
-    return device.type == "cpu" and bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+    return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
 
 
 def gradient_penalty(
