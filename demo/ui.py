@@ -171,6 +171,17 @@ def _wire_dice(dice: gr.Button, seed: gr.Number) -> None:
     dice.click(None, None, seed, js=f"() => Math.floor(Math.random() * {MAX_SEED})")
 
 
+def _scale_choice(lowest: int, top: int, value: int) -> dict:
+    """A scale slider's update for a model whose scales run from `lowest` to `top`.
+
+    Gradio refuses a slider whose minimum is not below its maximum, so a model that
+    leaves a single choice (one or two trained scales) hides the slider at that choice.
+    """
+    if top <= lowest:
+        return gr.update(minimum=lowest, maximum=lowest + 1, value=lowest, visible=False)
+    return gr.update(minimum=lowest, maximum=top, value=value, visible=True)
+
+
 def samples_tab(shared: Shared) -> None:
     registry = shared.registry
     with gr.Tab("Samples", id="samples", elem_id="samples-tab"), gr.Row():
@@ -192,7 +203,7 @@ def samples_tab(shared: Shared) -> None:
         model = registry.load(name, session)
         top = samples.max_start_scale(model)
         images = samples.generate_samples(model, num, 0, scale_h, scale_v, seed)
-        return gr.update(maximum=top, value=0), images
+        return _scale_choice(0, top, 0), images
 
     inputs = [shared.picker, shared.session, num, start, scale_h, scale_v, seed]
     run.click(on_gpu(_friendly(sample)), inputs, gallery, api_name="sample", **GENERATE)
@@ -371,7 +382,7 @@ def paint_tab(shared: Shared) -> None:
         start = "example painting" if example_input("paint", name) else "blank canvas"
         brush = palette(name, session, default)["brush"]
         editor_update = canvas(name, session, start)
-        return gr.update(maximum=top, value=default), start, {**editor_update, "brush": brush}, None
+        return _scale_choice(1, top, default), start, {**editor_update, "brush": brush}, None
 
     def paint_event(name, session, painting, scale, quantize, seed, progress=gr.Progress()):  # noqa: B008
         model = registry.load(name, session)
@@ -432,7 +443,7 @@ def blend_tab(shared: Shared, task: str, title: str, verb: str, hint: str) -> No
         height, width = model.sizes[-1]
         mask_file = None if example is None else example_mask(task, name)
         editor_update = gr.update(value=value, canvas_size=(width, height))
-        return gr.update(maximum=top, value=default), editor_update, mask_file, None, None
+        return _scale_choice(1, top, default), editor_update, mask_file, None, None
 
     def run_task(name, session, painting, mask_file, scale, seed):
         return blend.blend_images(registry.load(name, session), task, painting, mask_file, scale, seed)
@@ -462,7 +473,7 @@ def superres_tab(shared: Shared) -> gr.Button:
                 with gr.Row():
                     train_run = gr.Button("Train", elem_id="superres-train")
                     stop = gr.Button("Stop", variant="stop")
-                status = gr.Markdown(label="Status")
+                status = gr.Markdown(label="Status", elem_id="superres-status")
                 model_file = gr.File(label="Model file", interactive=False)
         with gr.Column(scale=1):
             before_after = gr.ImageSlider(label="Bicubic / SinGAN", format="png", elem_id="superres-slider")
@@ -537,7 +548,7 @@ def animation_tab(shared: Shared) -> None:
 
     def setup(name, session):
         top = samples.max_start_scale(registry.load(name, session))
-        return gr.update(maximum=top, value=min(1, top))
+        return _scale_choice(0, top, min(1, top))
 
     def animate(name, session, beta, start, scale_h, scale_v, frames, fps, seed):
         model = registry.load(name, session)

@@ -15,9 +15,9 @@ from PIL import Image
 
 from demo.models import ModelRegistry
 from demo.ui import build_demo, launch_options
-from singan_lite import SinGAN
+from singan_lite import ScaleEvent, SinGAN, train
 
-from .conftest import ASSETS, TINY_IMAGE
+from .conftest import ASSETS, TINY_IMAGE, tiny_config
 
 INPUTS = ASSETS / "inputs"
 TINY_TRAINING = ("paper", 40, 0, 2)  # preset, max size, seed, iterations per scale
@@ -149,6 +149,22 @@ def test_uploaded_model_is_usable_and_a_bad_one_is_explained(client, tiny_model_
     fake.write_bytes(b"0123456789")
     with pytest.raises(AppError, match=r"^'fake.safetensors' is not a singan-lite model file"):
         client.predict(handle_file(fake), api_name="/upload_model")
+
+
+@pytest.mark.parametrize("trained_scales", [1, 2])
+def test_every_tab_sets_up_for_a_model_with_one_or_two_trained_scales(client, trained_scales, tmp_path):
+    """Such a model leaves a single injection scale, or a single start scale: the slider hides at it."""
+    checkpoint = tmp_path / f"short{trained_scales}.safetensors"
+    stop = lambda event: isinstance(event, ScaleEvent) and event.scale == trained_scales - 1  # noqa: E731
+    train(TINY_IMAGE, tiny_config(iterations=2), checkpoint=checkpoint, on_event=stop, device="cpu")
+    name = client.predict(handle_file(checkpoint), api_name="/upload_model")["value"]
+    top = trained_scales - 1
+    start, _ = client.predict(name, 1, 1.0, 1.0, 0, api_name="/samples_setup")
+    assert (start["visible"], start["value"]) == (top > 0, 0)
+    assert client.predict(name, api_name="/animation_setup")["value"] == top
+    for api_name in ("/paint_setup", "/edit_setup", "/harmonize_setup"):
+        injection = client.predict(name, api_name=api_name)[0]
+        assert (injection["visible"], injection["value"]) == (False, 1)
 
 
 def test_paint(client):

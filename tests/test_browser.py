@@ -89,6 +89,11 @@ def _open(page, tab: str) -> None:
     page.get_by_role("tab", name=tab, exact=True).click()
 
 
+def _status(page, elem_id: str):
+    """A Markdown status's own text, not the progress overlay over it, which shows the same words for a moment."""
+    return page.locator(f"#{elem_id} [data-testid=markdown]")
+
+
 def _set_number(page, elem_id: str, value: int | float) -> None:
     """Type into a number box, or into a slider's number box, and commit it as a visitor would."""
     box = page.locator(f"#{elem_id} input[type=number]").first
@@ -177,7 +182,7 @@ def test_train_a_super_resolution_model_and_upscale(page):
     page.locator("#superres-tab").get_by_text("Advanced").click()
     _set_number(page, "superres-iterations", 2)
     page.locator("#superres-train").click()
-    page.locator("#superres-tab").get_by_text("is now in the model list").wait_for()
+    _status(page, "superres-status").get_by_text("is now in the model list").wait_for()
     page.locator("#superres-info").get_by_text("×2").wait_for()
     page.locator("#superres-run").click()
     _images(page, "superres-slider", 2)
@@ -189,7 +194,7 @@ def test_train_streams_losses_and_snapshots(page):
     page.locator("#train-tab").get_by_text("Advanced").click()
     _set_number(page, "train-iterations", 3)
     page.locator("#train-run").click()
-    page.locator("#train-status").get_by_text("is now in the model list").wait_for()
+    _status(page, "train-status").get_by_text("is now in the model list").wait_for()
     page.locator("#train-plot .js-plotly-plot").wait_for()
     _images(page, "train-snapshots", 3)
     page.locator('#train-model-file a[download$=".safetensors"]').wait_for()
@@ -243,7 +248,7 @@ def test_screenshot_every_tab(browser):
     page.locator("#train-tab").get_by_text("Advanced").click()
     _set_number(page, "train-iterations", 40)
     page.locator("#train-run").click()
-    page.locator("#train-status").get_by_text("is now in the model list").wait_for(timeout=15 * 60_000)
+    _status(page, "train-status").get_by_text("is now in the model list").wait_for(timeout=15 * 60_000)
     show("train", "Train", None, "train-snapshots", 3)
     page.close()
     demo.close()
