@@ -266,7 +266,7 @@ def _training_settings(name: str) -> tuple[gr.Radio, gr.Slider, gr.Number, gr.Nu
         ["fast", "quality", "paper"],
         value="fast",
         label="Preset",
-        info="for 250 px on 2 CPU cores: fast 4 to 5 minutes, quality 6 to 8, paper hours",
+        info="for 250 px on 2 CPU cores: fast 3 to 4 minutes, quality 6 to 7, paper hours",
     )
     max_size = gr.Slider(
         40, 400, 160, step=10, label="Max size (px)", info="the finest level's long side", elem_id=f"{name}-max-size"
