@@ -97,6 +97,10 @@ def _status(page, elem_id: str):
     return page.locator(f"#{elem_id} [data-testid=markdown]")
 
 
+def _wait_for_training(page, status_id: str) -> None:
+    _status(page, status_id).get_by_text("is now in the model list").wait_for(timeout=TRAINING_WAIT_MS)
+
+
 def _set_number(page, elem_id: str, value: int | float) -> None:
     """Type into a number box, or into a slider's number box, and commit it as a visitor would."""
     box = page.locator(f"#{elem_id} input[type=number]").first
@@ -185,7 +189,7 @@ def test_train_a_super_resolution_model_and_upscale(page):
     page.locator("#superres-tab").get_by_text("Advanced").click()
     _set_number(page, "superres-iterations", 2)
     page.locator("#superres-train").click()
-    _status(page, "superres-status").get_by_text("is now in the model list").wait_for(timeout=TRAINING_WAIT_MS)
+    _wait_for_training(page, "superres-status")
     page.locator("#superres-info").get_by_text("×2").wait_for()
     page.locator("#superres-run").click()
     _images(page, "superres-slider", 2)
@@ -197,7 +201,7 @@ def test_train_streams_losses_and_snapshots(page):
     page.locator("#train-tab").get_by_text("Advanced").click()
     _set_number(page, "train-iterations", 3)
     page.locator("#train-run").click()
-    _status(page, "train-status").get_by_text("is now in the model list").wait_for(timeout=TRAINING_WAIT_MS)
+    _wait_for_training(page, "train-status")
     page.locator("#train-plot .js-plotly-plot").wait_for()
     _images(page, "train-snapshots", 3)
     page.locator('#train-model-file a[download$=".safetensors"]').wait_for()
