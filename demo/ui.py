@@ -214,7 +214,7 @@ def samples_tab(shared: Shared) -> None:
 def _progress_stream(shared: Shared) -> Callable[..., Iterator[train.TrainingUpdate]]:
     """Training with this session's stop switch, the progress bar, and notices as warnings."""
 
-    def stream(image, preset_name, max_size, seed, iterations, sr_factor, session, request, progress):
+    def stream(image, preset_name, max_size, seed, iterations, sr_factor, min_size, session, request, progress):
         switch = shared.stops.arm(request.session_hash)
         try:
             for update in train.train_model(
@@ -224,6 +224,7 @@ def _progress_stream(shared: Shared) -> Callable[..., Iterator[train.TrainingUpd
                 seed,
                 iterations,
                 sr_factor,
+                min_size,
                 registry=shared.registry,
                 session=session,
                 stop=switch,
@@ -261,7 +262,11 @@ def _image_upload(label: str, name: str, value: str | None = None) -> gr.File:
     return upload
 
 
-def _training_settings(name: str) -> tuple[gr.Radio, gr.Slider, gr.Number, gr.Number]:
+def _training_settings(name: str, coarsest_level: bool) -> list[gr.components.Component]:
+    """Preset, size, and under Advanced the seed, iterations and (`coarsest_level`) min_size.
+
+    Super-resolution sets its own coarsest level, so its tab leaves that one out.
+    """
     preset_name = gr.Radio(
         ["fast", "quality", "paper"],
         value="fast",
@@ -276,7 +281,19 @@ def _training_settings(name: str) -> tuple[gr.Radio, gr.Slider, gr.Number, gr.Nu
         iterations = gr.Number(
             0, label="Iterations per scale (0: the preset's)", precision=0, minimum=0, elem_id=f"{name}-iterations"
         )
-    return preset_name, max_size, seed, iterations
+        settings = [preset_name, max_size, seed, iterations]
+        if coarsest_level:
+            settings.append(
+                gr.Number(
+                    0,
+                    label="Coarsest level, short side in px (0: the preset's, 16; paper 25)",
+                    info="larger: samples rearrange the scene more freely; smaller: they keep its layout",
+                    precision=0,
+                    minimum=0,
+                    elem_id=f"{name}-min-size",
+                )
+            )
+    return settings
 
 
 def _wire_stop(shared: Shared, buttons: list[gr.Button]) -> None:
@@ -295,7 +312,7 @@ def train_tab(shared: Shared) -> gr.Button:
             first = SAMPLE_IMAGES[0] if SAMPLE_IMAGES else None
             image = _image_upload("Training image (any format)", "train", first)
             gr.Examples([[path] for path in SAMPLE_IMAGES], [image], label="Sample images")
-            preset_name, max_size, seed, iterations = _training_settings("train")
+            settings = _training_settings("train", coarsest_level=True)
             with gr.Row():
                 run = gr.Button("Train", variant="primary", elem_id="train-run")
                 stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
@@ -318,18 +335,21 @@ def train_tab(shared: Shared) -> gr.Button:
         max_size,
         seed,
         iterations,
+        min_size,
         session,
         request: gr.Request,
         progress=gr.Progress(),  # noqa: B008
     ):
-        for update in stream(image, preset_name, max_size, seed, iterations, None, session, request, progress):
+        for update in stream(
+            image, preset_name, max_size, seed, iterations, None, min_size, session, request, progress
+        ):
             figure = gr.skip() if update.figure is None else update.figure
             gallery = gr.skip() if update.snapshots is None else update.snapshots
             yield update.status, figure, gallery, *_model_outputs(shared, update)
 
     run.click(
         on_gpu(_friendly(train_event), duration=600),
-        [image, preset_name, max_size, seed, iterations, shared.session],
+        [image, *settings, shared.session],
         [status, plot, snapshots, model_file, shared.picker, shared.session],
         api_name="train",
         show_progress="minimal",
@@ -469,7 +489,7 @@ def superres_tab(shared: Shared) -> gr.Button:
             run = gr.Button("Upscale", variant="primary", elem_id="superres-run")
             with gr.Accordion("Train a super-resolution model for your image", open=False):
                 factor = gr.Slider(2, 8, 4, step=0.5, label="Factor", elem_id="superres-factor")
-                preset_name, max_size, train_seed, iterations = _training_settings("superres")
+                settings = _training_settings("superres", coarsest_level=False)
                 with gr.Row():
                     train_run = gr.Button("Train", elem_id="superres-train")
                     stop = gr.Button("Stop", variant="stop")
@@ -506,7 +526,7 @@ def superres_tab(shared: Shared) -> gr.Button:
         request: gr.Request,
         progress=gr.Progress(),  # noqa: B008
     ):
-        for update in stream(image, preset_name, max_size, seed, iterations, factor, session, request, progress):
+        for update in stream(image, preset_name, max_size, seed, iterations, factor, None, session, request, progress):
             yield update.status, *_model_outputs(shared, update)
 
     shared.on_model(setup, [about], "superres_setup")
@@ -519,7 +539,7 @@ def superres_tab(shared: Shared) -> gr.Button:
     )
     train_run.click(
         on_gpu(_friendly(train_event), duration=600),
-        [image, factor, preset_name, max_size, train_seed, iterations, shared.session],
+        [image, factor, *settings, shared.session],
         [status, model_file, shared.picker, shared.session],
         api_name="train_superres",
         show_progress="minimal",

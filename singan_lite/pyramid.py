@@ -12,10 +12,13 @@ from dataclasses import dataclass
 import torch
 
 from .imaging import ImageError, resize
+from .networks import PADDING
 
 # Products of floats such as 186 * (25 / 186) land a hair above an integer; ceil must not
 # turn that hair into a whole extra pixel.
 _CEIL_TOLERANCE = 1e-6
+# The critic judges 11x11 patches with valid convolutions: a smaller level has none to judge.
+SMALLEST_LEVEL = 2 * PADDING + 1
 
 
 def _ceil(value: float) -> int:
@@ -47,6 +50,8 @@ def plan_pyramid(
     `refit=True` adjusts the factor so the coarsest level's short side is exactly
     `min_size` (random generation); super-resolution keeps the factor it was given.
     """
+    if min_size < SMALLEST_LEVEL:
+        raise ValueError(f"min_size must be at least {SMALLEST_LEVEL} px, the critic's patch (got {min_size}).")
     if not 0 < scale_factor < 1:
         raise ValueError(f"scale_factor must be between 0 and 1 (got {scale_factor}).")
     if min(height, width) < min_size:

@@ -114,6 +114,13 @@ def test_training_streams_and_the_model_becomes_usable(client):
     assert len(client.predict(name, 1, 0, 1.0, 1.0, 0, api_name="/sample")) == 1
 
 
+def test_training_honours_the_coarsest_level_and_explains_one_too_small(client):
+    *_, model_file, _ = client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 20, api_name="/train")
+    assert min(SinGAN.load(model_file).sizes[0]) == 20
+    with pytest.raises(AppError, match="at least 11 px"):
+        client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 10, api_name="/train")
+
+
 def test_sampling_answers_during_training_and_stop_keeps_the_finished_scales(client):
     job = client.submit(handle_file(TINY_IMAGE), "paper", 40, 0, 40, api_name="/train")
     deadline = time.monotonic() + 120

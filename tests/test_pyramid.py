@@ -37,6 +37,12 @@ def test_settings_are_honoured():
     assert min(plan.sizes[0]) == 40
 
 
+def test_a_coarsest_level_smaller_than_the_critics_patch_is_refused():
+    assert min(plan_pyramid(300, 400, min_size=11, max_size=120).sizes[0]) == 11
+    with pytest.raises(ValueError, match="at least 11 px"):
+        plan_pyramid(300, 400, min_size=10, max_size=120)
+
+
 def test_sr_pyramid_keeps_its_factor():
     plan = plan_pyramid(100, 100, min_size=18, max_size=100, scale_factor=0.8, refit=False)
     assert plan.scale_factor == 0.8

@@ -68,12 +68,21 @@ class StopSwitches:
 
 
 def training_config(
-    preset_name: str, max_size: int, seed: int, iterations: int | None = None, sr_factor: float | None = None
+    preset_name: str,
+    max_size: int,
+    seed: int,
+    iterations: int | None = None,
+    sr_factor: float | None = None,
+    min_size: int | None = None,
 ) -> TrainConfig:
-    """The preset with the tab's settings; iterations and the SR factor are optional (0 or None: off)."""
+    """The preset with the tab's settings; iterations, the SR factor and the coarsest level
+    are optional (0 or None: the preset's).
+    """
     overrides: dict[str, object] = {"max_size": int(max_size), "seed": int(seed)}
     if iterations:
         overrides["iterations"] = int(iterations)
+    if min_size:
+        overrides["min_size"] = int(min_size)
     config = preset(preset_name, **overrides)
     return config.with_super_resolution(float(sr_factor)) if sr_factor else config
 
@@ -112,6 +121,7 @@ def train_model(
     seed: int,
     iterations: int | None = None,
     sr_factor: float | None = None,
+    min_size: int | None = None,
     *,
     registry: ModelRegistry,
     session: SessionModels | None,
@@ -120,7 +130,7 @@ def train_model(
     refresh_seconds: float = 1.0,
 ) -> Iterator[TrainingUpdate]:
     """Train, streaming updates; the last update carries the model file and its registered name."""
-    config = training_config(preset_name, max_size, seed, iterations, sr_factor)
+    config = training_config(preset_name, max_size, seed, iterations, sr_factor, min_size)
     picture = read_image(image, MAX_UPLOAD_SIDE, notify, "the training image")
     checkpoint = registry.model_folder() / f"{Path(str(image)).stem}-{config.preset}.safetensors"
     history: list[IterationEvent] = []
