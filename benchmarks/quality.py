@@ -30,6 +30,8 @@ from .common import ROOT, SHARED_DATA, markdown_table, write_section
 PLACES = SHARED_DATA / "places10"
 OUT = ROOT / "runs" / "quality"
 METRICS = ("swd", "nn_realism", "nn_coverage", "sifid")
+# Reported beside the scores, like diversity: what the samples are like, not how good.
+DESCRIPTIONS = ("layout", "detail")
 # Not 0, the training seed: models saved before z* had a stream of its own would start
 # their seed-0 samples with the reconstruction of the training image.
 SAMPLE_SEED = 1
@@ -81,14 +83,17 @@ def _mean(results: list[dict], who: str, metric: str) -> float | None:
     return statistics.fmean(values) if values else None
 
 
+def _cell(value: float | None) -> float | str:
+    return "n/a" if value is None else value
+
+
 def report(results: list[dict], preset_name: str, command: str) -> str:
-    header = ["method", *METRICS, "diversity", "layout"]
+    header = ["method", *METRICS, "diversity", *DESCRIPTIONS]
     rows = []
     for who, label in (("ours", f"singan-lite `{preset_name}`"), ("singan", "SinGAN (authors)"), ("gpnn", "GPNN")):
-        means = [_mean(results, who, m) for m in (*METRICS, "layout")]
+        scores, descriptions = ([_cell(_mean(results, who, m)) for m in names] for names in (METRICS, DESCRIPTIONS))
         diversity = _mean(results, who, "diversity") if who == "ours" else "1 sample"
-        cells = ["n/a" if v is None else v for v in means]
-        rows.append([label, *cells[:-1], diversity, cells[-1]])
+        rows.append([label, *scores, diversity, *descriptions])
     per_image = [
         [
             r["image"],
@@ -103,8 +108,9 @@ def report(results: list[dict], preset_name: str, command: str) -> str:
     body = (
         "Means over the images (lower is better for SWD, NN and SIFID; ours: mean over 8 samples "
         "from the coarsest scale, published: their one sample per image). Layout is the RMSE from "
-        "the training image at a tenth of its size: how far a sample rearranges the scene, "
-        "reported like diversity, not a score:\n\n"
+        "the training image at a tenth of its size: how far a sample rearranges the scene. Detail is "
+        "the fine detail (mean absolute Laplacian) relative to the training image's: below 1 is "
+        "smoother, which NN realism rewards. Both are reported like diversity, not as scores:\n\n"
         + markdown_table(header, rows)
         + "\n\nPer image:\n\n"
         + markdown_table(["image", "train s", "SWD ours", "SWD SinGAN", "NN ours", "NN SinGAN"], per_image)
