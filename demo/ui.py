@@ -215,16 +215,12 @@ def _progress_stream(shared: Shared) -> Callable[..., Iterator[train.TrainingUpd
     """Training with this session's stop switch, the progress bar, and notices as warnings."""
 
     def stream(image, preset_name, max_size, seed, iterations, sr_factor, min_size, session, request, progress):
+        config = train.training_config(preset_name, max_size, seed, iterations, sr_factor, min_size)
         switch = shared.stops.arm(request.session_hash)
         try:
             for update in train.train_model(
                 image,
-                preset_name,
-                max_size,
-                seed,
-                iterations,
-                sr_factor,
-                min_size,
+                config,
                 registry=shared.registry,
                 session=session,
                 stop=switch,

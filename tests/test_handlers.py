@@ -1,5 +1,6 @@
 """The app's handlers, called directly as plain functions on the tiny model (no server, no browser)."""
 
+import dataclasses
 import shutil
 import threading
 
@@ -16,7 +17,7 @@ from singan_lite import train as train_singan
 
 from .conftest import ASSETS, TINY_IMAGE, tiny_config
 
-TRAIN_SETTINGS = {"preset_name": "paper", "max_size": 40, "seed": 0, "iterations": 2}
+TRAIN_CONFIG = train.training_config("paper", max_size=40, seed=0, iterations=2)
 
 
 @pytest.fixture()
@@ -152,7 +153,7 @@ def test_pyramid_explorer_shows_four_aligned_tiles_per_scale(tiny_model):
 
 def test_training_streams_progress_and_registers_the_model(registry):
     stream = train.train_model(
-        TINY_IMAGE, **TRAIN_SETTINGS, registry=registry, session={}, stop=threading.Event(), refresh_seconds=0
+        TINY_IMAGE, TRAIN_CONFIG, registry=registry, session={}, stop=threading.Event(), refresh_seconds=0
     )
     updates = list(stream)
     final = updates[-1]
@@ -174,8 +175,8 @@ def test_stop_keeps_the_finished_scales(registry):
     stop = threading.Event()
     updates = []
     # Enough iterations per scale that training cannot finish while the stop travels.
-    settings = {**TRAIN_SETTINGS, "iterations": 40}
-    for update in train.train_model(TINY_IMAGE, **settings, registry=registry, session={}, stop=stop):
+    config = dataclasses.replace(TRAIN_CONFIG, iterations=40)
+    for update in train.train_model(TINY_IMAGE, config, registry=registry, session={}, stop=stop):
         updates.append(update)
         if update.snapshots:
             stop.set()
@@ -197,7 +198,7 @@ def test_training_a_bad_image_fails_with_the_library_message(registry, tmp_path)
     text = tmp_path / "notes.png"
     text.write_text("hello")
     with pytest.raises(ImageError, match="not a readable image"):
-        next(train.train_model(text, **TRAIN_SETTINGS, registry=registry, session={}, stop=threading.Event()))
+        next(train.train_model(text, TRAIN_CONFIG, registry=registry, session={}, stop=threading.Event()))
 
 
 # ----- paint, edit, harmonize --------------------------------------------------------------

@@ -116,12 +116,7 @@ def _model_label(image: str | Path, config: TrainConfig, ended: TrainingEnded) -
 
 def train_model(
     image: str | Path | None,
-    preset_name: str,
-    max_size: int,
-    seed: int,
-    iterations: int | None = None,
-    sr_factor: float | None = None,
-    min_size: int | None = None,
+    config: TrainConfig,
     *,
     registry: ModelRegistry,
     session: SessionModels | None,
@@ -130,7 +125,6 @@ def train_model(
     refresh_seconds: float = 1.0,
 ) -> Iterator[TrainingUpdate]:
     """Train, streaming updates; the last update carries the model file and its registered name."""
-    config = training_config(preset_name, max_size, seed, iterations, sr_factor, min_size)
     picture = read_image(image, MAX_UPLOAD_SIDE, notify, "the training image")
     checkpoint = registry.model_folder() / f"{Path(str(image)).stem}-{config.preset}.safetensors"
     history: list[IterationEvent] = []
