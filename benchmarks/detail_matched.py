@@ -17,25 +17,13 @@ import statistics
 import sys
 
 import torch
-import torch.nn.functional as F
 
-from singan_lite import SinGAN, load_image, resize
+from singan_lite import SinGAN
+from singan_lite.imaging import gaussian_blur
 from singan_lite.metrics import detail_ratio, patch_nn_distances
 
 from .common import markdown_table, write_section
-from .quality import OUT, PLACES, SAMPLE_SEED
-
-
-def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    if sigma == 0:
-        return images
-    radius = max(1, round(3 * sigma))
-    offsets = torch.arange(-radius, radius + 1, dtype=images.dtype)
-    weights = torch.exp(-(offsets**2) / (2 * sigma**2))
-    weights = (weights / weights.sum()).expand(3, 1, 1, -1)
-    padded = F.pad(images, (radius, radius, radius, radius), mode="replicate")
-    rows = F.conv2d(padded, weights, groups=3)
-    return F.conv2d(rows, weights.transpose(2, 3), groups=3)
+from .quality import OUT, PLACES, SAMPLE_SEED, published_sample
 
 
 def _mean_detail(samples: torch.Tensor, real: torch.Tensor) -> float:
@@ -60,7 +48,7 @@ def _nn_realism(samples: torch.Tensor, real: torch.Tensor) -> float:
 def match_image(name: str, key: str, samples: int) -> list[object]:
     model = SinGAN.load(OUT / name / f"{key}.safetensors")
     real = model.training_image()
-    published = resize(load_image(PLACES / "singan_official" / f"{key}.png"), tuple(real.shape[-2:]))
+    published = published_sample("singan_official", key, tuple(real.shape[-2:]))
     ours = model.sample(samples, start_scale=0, seed=SAMPLE_SEED)
     target = detail_ratio(published, real)
     sigma = sigma_for_detail(ours, real, target)

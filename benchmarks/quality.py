@@ -37,9 +37,13 @@ DESCRIPTIONS = ("layout", "detail")
 SAMPLE_SEED = 1
 
 
+def published_sample(folder: str, key: str, size: tuple[int, int]) -> torch.Tensor:
+    """The published sample of one image (SinGAN's or GPNN's), at `size`."""
+    return resize(load_image(PLACES / folder / f"{key}.png"), size)
+
+
 def _score_published(real: torch.Tensor, folder: str, key: str) -> dict:
-    sample = load_image(PLACES / folder / f"{key}.png")
-    return evaluate(real, resize(sample, tuple(real.shape[-2:])))
+    return evaluate(real, published_sample(folder, key, tuple(real.shape[-2:])))
 
 
 def run_image(key: str, name: str, preset_name: str, overrides: dict, samples: int, threads: int, device: str) -> dict:
@@ -91,7 +95,8 @@ def report(results: list[dict], preset_name: str, command: str) -> str:
     header = ["method", *METRICS, "diversity", *DESCRIPTIONS]
     rows = []
     for who, label in (("ours", f"singan-lite `{preset_name}`"), ("singan", "SinGAN (authors)"), ("gpnn", "GPNN")):
-        scores, descriptions = ([_cell(_mean(results, who, m)) for m in names] for names in (METRICS, DESCRIPTIONS))
+        scores = [_cell(_mean(results, who, m)) for m in METRICS]
+        descriptions = [_cell(_mean(results, who, m)) for m in DESCRIPTIONS]
         diversity = _mean(results, who, "diversity") if who == "ours" else "1 sample"
         rows.append([label, *scores, diversity, *descriptions])
     per_image = [
@@ -125,9 +130,9 @@ def side_by_side(results: list[dict], preset_name: str, path: Path) -> Path:
     for r in results:
         real = load_image(PLACES / "real" / f"{r['image']}.jpg")
         size = (188, 250)
-        published = load_image(PLACES / "singan_official" / f"{r['image']}.png")
         ours = load_image(OUT / preset_name / f"{r['image']}_0.png")
-        rows.append(torch.cat([resize(x, size) for x in (real, published, ours)], dim=3))
+        published = published_sample("singan_official", r["image"], size)
+        rows.append(torch.cat([resize(real, size), published, resize(ours, size)], dim=3))
     save_image(torch.cat(rows, dim=2), path)
     return path
 

@@ -159,16 +159,25 @@ def load_mask(source: ImageSource, size: tuple[int, int]) -> torch.Tensor:
     return mask
 
 
+def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A separable Gaussian blur of every channel; replicated borders keep the edges' brightness."""
+    if sigma == 0:
+        return images
+    half = max(1, math.ceil(3 * sigma))
+    taps = torch.exp(-(torch.arange(-half, half + 1, dtype=torch.float32) ** 2) / (2 * sigma**2))
+    taps = (taps / taps.sum()).to(images)
+    channels = images.shape[1]
+    padded = F.pad(images, (half, half, half, half), mode="replicate")
+    rows = F.conv2d(padded, taps.view(1, 1, 1, -1).expand(channels, 1, 1, -1), groups=channels)
+    return F.conv2d(rows, taps.view(1, 1, -1, 1).expand(channels, 1, -1, 1), groups=channels)
+
+
 def soften_mask(mask: torch.Tensor, radius: int, sigma: float) -> torch.Tensor:
     """Dilate by a disk, blur with a Gaussian, rescale to [0, 1]: a seam-free blending weight."""
     yy, xx = torch.meshgrid(torch.arange(-radius, radius + 1), torch.arange(-radius, radius + 1), indexing="ij")
     disk = ((yy**2 + xx**2) <= radius**2).float()[None, None]
     dilated = (F.conv2d(mask, disk, padding=radius) > 0).float()
-    half = max(1, math.ceil(3 * sigma))
-    taps = torch.exp(-(torch.arange(-half, half + 1, dtype=torch.float32) ** 2) / (2 * sigma**2))
-    taps = taps / taps.sum()
-    padded = F.pad(dilated, (half, half, half, half), mode="replicate")
-    blurred = F.conv2d(F.conv2d(padded, taps.view(1, 1, 1, -1)), taps.view(1, 1, -1, 1))
+    blurred = gaussian_blur(dilated, sigma)
     low, high = blurred.min(), blurred.max()
     weight = (blurred - low) / (high - low) if high > low else blurred
     # The blur's float arithmetic leaves ~1e-7 crumbs far from the mask. A weight below
