@@ -73,9 +73,9 @@ class TrainConfig:
         return max(1, round(self.iterations * share * coarse_boost))
 
     def batch_norm_at(self, scale: int, num_scales: int) -> bool:
-        if self.batch_norm_scales is None:
-            return self.batch_norm
-        return self.batch_norm and scale >= num_scales - self.batch_norm_scales
+        """Counted from the finest scale, because images of other aspect ratios have more levels."""
+        fine_enough = self.batch_norm_scales is None or scale >= num_scales - self.batch_norm_scales
+        return self.batch_norm and fine_enough
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -120,8 +120,7 @@ class ScaleTrainer:
         width, batch_norm = model.width_at(scale), model.batch_norm_at(scale)
         self.generator_net = Generator(width, batch_norm).to(device)
         self.critic_net = Critic(width, batch_norm).to(device)
-        same_shape = model.width_at(scale - 1) == width and model.batch_norm_at(scale - 1) == batch_norm
-        if scale > 0 and same_shape:
+        if scale > 0 and (model.width_at(scale - 1), model.batch_norm_at(scale - 1)) == (width, batch_norm):
             self.generator_net.load_state_dict(model.generators[scale - 1].state_dict())
             if model.critic_state is not None:
                 self.critic_net.load_state_dict(model.critic_state)
