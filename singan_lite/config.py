@@ -22,13 +22,11 @@ class TrainConfig:
     max_size: int = 250
     scale_factor: float = 0.75
     # Networks: width at scale 0, doubled every `double_every` scales, capped at `max_width`;
-    # batch norm after each hidden convolution (the paper) or none, optionally at only the
-    # finest `batch_norm_scales` scales: those shape the fine texture, the coarse ones the layout.
+    # batch norm after each hidden convolution (the paper) or none.
     base_width: int = 32
     max_width: int = 128
     double_every: int = 4
     batch_norm: bool = True
-    batch_norm_scales: int | None = None
     # Optimisation, per scale.
     iterations: int = 2000
     d_steps: int = 3
@@ -71,11 +69,6 @@ class TrainConfig:
         share = 1 + (self.fine_iterations - 1) * scale / max(1, num_scales - 1)
         coarse_boost = self.coarsest_iterations ** max(0.0, 1 - scale / max(1, self.coarse_scales))
         return max(1, round(self.iterations * share * coarse_boost))
-
-    def batch_norm_at(self, scale: int, num_scales: int) -> bool:
-        """Counted from the finest scale, because images of other aspect ratios have more levels."""
-        fine_enough = self.batch_norm_scales is None or scale >= num_scales - self.batch_norm_scales
-        return self.batch_norm and fine_enough
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -89,9 +89,6 @@ class SinGAN(nn.Module):
     def width_at(self, scale: int) -> int:
         return scale_width(scale, self.config.base_width, self.config.max_width, self.config.double_every)
 
-    def batch_norm_at(self, scale: int) -> bool:
-        return self.config.batch_norm_at(scale, self.num_scales)
-
     def add_scale(self, generator: Generator, noise_amp: float, critic: Critic | None = None) -> None:
         """Freeze a newly trained scale and append it to the pyramid."""
         generator.eval().requires_grad_(False)
@@ -261,7 +258,7 @@ class SinGAN(nn.Module):
             if not 1 <= trained <= len(sizes) or len(noise_amps) != trained:
                 raise ValueError(f"{trained} trained scales and {len(noise_amps)} noise amplitudes")
             for scale in range(trained):
-                model.generators.append(Generator(model.width_at(scale), model.batch_norm_at(scale)))
+                model.generators.append(Generator(model.width_at(scale), model.config.batch_norm))
             critic = {k.removeprefix("critic."): tensors.pop(k) for k in list(tensors) if k.startswith("critic.")}
             model.generators.load_state_dict({k.removeprefix("generators."): v for k, v in tensors.items()})
         except (KeyError, ValueError, TypeError, RuntimeError) as error:

@@ -117,10 +117,10 @@ class ScaleTrainer:
         config = model.config
         self.config = config
         device = model.device
-        width, batch_norm = model.width_at(scale), model.batch_norm_at(scale)
-        self.generator_net = Generator(width, batch_norm).to(device)
-        self.critic_net = Critic(width, batch_norm).to(device)
-        if scale > 0 and (model.width_at(scale - 1), model.batch_norm_at(scale - 1)) == (width, batch_norm):
+        width = model.width_at(scale)
+        self.generator_net = Generator(width, config.batch_norm).to(device)
+        self.critic_net = Critic(width, config.batch_norm).to(device)
+        if scale > 0 and model.width_at(scale - 1) == width:
             self.generator_net.load_state_dict(model.generators[scale - 1].state_dict())
             if model.critic_state is not None:
                 self.critic_net.load_state_dict(model.critic_state)
