@@ -75,6 +75,19 @@ def native_bf16(device: torch.device) -> bool:
     return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
 
 
+# Below about 32x32 px, bf16 autocast costs more than it saves: each step casts the weights
+# anew, and the convolutions are too small for the bf16 instructions to pay. On a Xeon with
+# AMX-BF16, scale 0 of `fast` (16x22) took 85 ms per iteration in bf16 and 49 ms in fp32;
+# from 34x45 up bf16 was faster (benchmarks/RESULTS.md).
+BF16_MIN_PIXELS = 32 * 32
+
+
+def _window_size(size: tuple[int, int], crop: int | None) -> tuple[int, int]:
+    """The size of the windows a scale trains on: the whole level, or at most crop x crop of it."""
+    height, width = size
+    return size if crop is None else (min(crop, height), min(crop, width))
+
+
 def gradient_penalty(
     critic: Critic, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator
 ) -> torch.Tensor:
@@ -92,7 +105,7 @@ def _random_window(
     height, width = size
     if crop is None or (height <= crop and width <= crop):
         return None
-    crop_h, crop_w = min(crop, height), min(crop, width)
+    crop_h, crop_w = _window_size(size, crop)
     top = int(torch.randint(0, height - crop_h + 1, (), generator=generator, device=generator.device))
     left = int(torch.randint(0, width - crop_w + 1, (), generator=generator, device=generator.device))
     return top, left, crop_h, crop_w
@@ -135,7 +148,8 @@ class ScaleTrainer:
             self.noise_amp = config.noise_amp * rmse
             self.rec_noise = torch.zeros_like(real)
         self.size = size
-        self.bf16 = config.bf16 and native_bf16(device)
+        large_enough = math.prod(_window_size(size, config.crop_size)) >= BF16_MIN_PIXELS
+        self.bf16 = config.bf16 and native_bf16(device) and large_enough
         self.bank: torch.Tensor | None = None
         self.optG = self._adam(self.generator_net)
         self.optD = self._adam(self.critic_net)

@@ -1,4 +1,5 @@
 import dataclasses
+import math
 
 import pytest
 import torch
@@ -185,10 +186,11 @@ def test_critic_sees_real_and_fake_windows_at_the_same_place():
         assert torch.equal(real_window, fake_window)
 
 
-def _conv_output_dtypes(config: TrainConfig) -> set[torch.dtype]:
-    """The dtypes the critic's and generator's first convolutions produce during one iteration."""
+def _conv_output_dtypes(config: TrainConfig, scale: int = -1) -> set[torch.dtype]:
+    """The dtypes the critic's and generator's first convolutions produce during one iteration at `scale`."""
     model = train(TINY_IMAGE, dataclasses.replace(config, iterations=1), device="cpu")
-    trainer = ScaleTrainer(model, model.num_scales - 1, model.training_image(), torch.Generator().manual_seed(0))
+    scale = scale % model.num_scales
+    trainer = ScaleTrainer(model, scale, model.training_image(scale), torch.Generator().manual_seed(0))
     dtypes = set()
     for net in (trainer.critic_net, trainer.generator_net):
         net.body[0].register_forward_hook(lambda module, inputs, output: dtypes.add(output.dtype))
@@ -201,6 +203,13 @@ def _conv_output_dtypes(config: TrainConfig) -> set[torch.dtype]:
 def test_bf16_runs_the_networks_in_bfloat16_and_keeps_the_weights_in_float32():
     assert _conv_output_dtypes(tiny_config(batch_norm=False, bf16=True)) == {torch.bfloat16}
     assert _conv_output_dtypes(tiny_config(batch_norm=False, bf16=False)) == {torch.float32}
+
+
+@pytest.mark.skipif(not native_bf16(torch.device("cpu")), reason="this CPU has no native bf16 instructions")
+def test_bf16_leaves_levels_too_small_to_gain_from_it_in_float32():
+    config = tiny_config(batch_norm=False, bf16=True)
+    assert math.prod(plan_pyramid(188, 250, config.min_size, config.max_size, config.scale_factor).sizes[0]) < 32 * 32
+    assert _conv_output_dtypes(config, scale=0) == {torch.float32}
 
 
 def test_gpus_train_in_float32():
