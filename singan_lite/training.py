@@ -77,7 +77,7 @@ def native_bf16(device: torch.device) -> bool:
 
 # Below about 32x32 px, bf16 autocast costs more than it saves: each step casts the weights
 # anew, and the convolutions are too small for the bf16 instructions to pay. On a Xeon with
-# AMX-BF16, scale 0 of `fast` (16x22) took 85 ms per iteration in bf16 and 49 ms in fp32;
+# AMX-BF16, scale 0 of `fast` (16x22) took 80 ms per iteration in bf16 and 49 ms in fp32;
 # from 34x45 up bf16 was faster (benchmarks/RESULTS.md).
 BF16_MIN_PIXELS = 32 * 32
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, plan_pyramid, preset, resolve_device, train
-from singan_lite.imaging import resize
+from singan_lite.imaging import load_image, resize
 from singan_lite.training import BF16_MIN_PIXELS, ScaleTrainer, native_bf16
 
 from .conftest import TINY_IMAGE, tiny_config
@@ -208,7 +208,8 @@ def test_bf16_runs_the_networks_in_bfloat16_and_keeps_the_weights_in_float32():
 @pytest.mark.skipif(not native_bf16(torch.device("cpu")), reason="this CPU has no native bf16 instructions")
 def test_bf16_leaves_levels_too_small_to_gain_from_it_in_float32():
     config = tiny_config(batch_norm=False, bf16=True)
-    coarsest = plan_pyramid(188, 250, config.min_size, config.max_size, config.scale_factor).sizes[0]
+    height, width = load_image(TINY_IMAGE).shape[-2:]
+    coarsest = plan_pyramid(height, width, config.min_size, config.max_size, config.scale_factor).sizes[0]
     assert math.prod(coarsest) < BF16_MIN_PIXELS
     assert _conv_output_dtypes(config, scale=0) == {torch.float32}
 
