@@ -7,7 +7,8 @@ import torch.nn.functional as F
 
 from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, plan_pyramid, preset, resolve_device, train
 from singan_lite.imaging import load_image, resize
-from singan_lite.training import BF16_MIN_PIXELS, ScaleTrainer, native_bf16
+from singan_lite.networks import Critic
+from singan_lite.training import BF16_MIN_PIXELS, ScaleTrainer, gradient_penalty, native_bf16, run_iterations
 
 from .conftest import TINY_IMAGE, tiny_config
 
@@ -51,6 +52,20 @@ def test_quality_is_fast_with_twice_the_iterations_above_the_coarsest_scale():
 def test_unknown_preset_is_named():
     with pytest.raises(ValueError, match="unknown preset 'slow'"):
         preset("slow")
+
+
+def test_gradient_penalty_is_the_mean_squared_gap_of_the_per_pixel_gradient_norm_from_one():
+    torch.manual_seed(0)
+    critic = Critic(8, batch_norm=False)
+    real, fake = torch.rand(1, 3, 20, 20) * 2 - 1, torch.rand(1, 3, 20, 20) * 2 - 1
+    penalty = gradient_penalty(critic, real, fake, torch.Generator().manual_seed(1))
+    mix = torch.rand((), generator=torch.Generator().manual_seed(1))
+    between = (mix * real + (1 - mix) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(between).sum(), between)
+    assert penalty.item() == pytest.approx(((torch.linalg.vector_norm(grad, dim=1) - 1) ** 2).mean().item(), rel=1e-5)
+    penalty.backward()
+    weights = [p for name, p in critic.named_parameters() if name.endswith("weight")]
+    assert all(torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0 for p in weights)
 
 
 def test_events_and_reconstruction_error_falls():
@@ -212,6 +227,22 @@ def test_bf16_leaves_levels_too_small_to_gain_from_it_in_float32():
     coarsest = plan_pyramid(height, width, config.min_size, config.max_size, config.scale_factor).sizes[0]
     assert math.prod(coarsest) < BF16_MIN_PIXELS
     assert _conv_output_dtypes(config, scale=0) == {torch.float32}
+
+
+@pytest.mark.skipif(not native_bf16(torch.device("cpu")), reason="this CPU has no native bf16 instructions")
+def test_bf16_trains_in_channels_last_and_hands_back_the_default_layout():
+    model = train(TINY_IMAGE, tiny_config(iterations=1, batch_norm=False, bf16=True), device="cpu")
+    finest = model.num_scales - 1
+    trainer = ScaleTrainer(model, finest, model.training_image(finest), torch.Generator().manual_seed(0))
+    assert trainer.bf16
+    channels_last = []
+    trainer.critic_net.body[1].register_forward_hook(
+        lambda module, inputs, output: channels_last.append(output.is_contiguous(memory_format=torch.channels_last))
+    )
+    run_iterations(trainer, 2, None)
+    assert channels_last and all(channels_last)
+    # Saved models hold the default layout; the trained networks must match them.
+    assert all(p.is_contiguous() for net in (trainer.generator_net, trainer.critic_net) for p in net.parameters())
 
 
 def test_gpus_train_in_float32():
