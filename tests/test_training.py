@@ -201,11 +201,16 @@ def test_critic_sees_real_and_fake_windows_at_the_same_place():
         assert torch.equal(real_window, fake_window)
 
 
-def _conv_output_dtypes(config: TrainConfig, scale: int = -1) -> set[torch.dtype]:
-    """The dtypes the critic's and generator's first convolutions produce during one iteration at `scale`."""
+def _trainer_at(config: TrainConfig, scale: int) -> ScaleTrainer:
+    """A fresh trainer for `scale` (negative: from the finest) of a model trained for one iteration."""
     model = train(TINY_IMAGE, dataclasses.replace(config, iterations=1), device="cpu")
     scale = scale % model.num_scales
-    trainer = ScaleTrainer(model, scale, model.training_image(scale), torch.Generator().manual_seed(0))
+    return ScaleTrainer(model, scale, model.training_image(scale), torch.Generator().manual_seed(0))
+
+
+def _conv_output_dtypes(config: TrainConfig, scale: int = -1) -> set[torch.dtype]:
+    """The dtypes the critic's and generator's first convolutions produce during one iteration at `scale`."""
+    trainer = _trainer_at(config, scale)
     dtypes = set()
     for net in (trainer.critic_net, trainer.generator_net):
         net.body[0].register_forward_hook(lambda module, inputs, output: dtypes.add(output.dtype))
@@ -231,9 +236,7 @@ def test_bf16_leaves_levels_too_small_to_gain_from_it_in_float32():
 
 @pytest.mark.skipif(not native_bf16(torch.device("cpu")), reason="this CPU has no native bf16 instructions")
 def test_bf16_trains_in_channels_last_and_hands_back_the_default_layout():
-    model = train(TINY_IMAGE, tiny_config(iterations=1, batch_norm=False, bf16=True), device="cpu")
-    finest = model.num_scales - 1
-    trainer = ScaleTrainer(model, finest, model.training_image(finest), torch.Generator().manual_seed(0))
+    trainer = _trainer_at(tiny_config(batch_norm=False, bf16=True), scale=-1)
     assert trainer.bf16
     channels_last = []
     trainer.critic_net.body[1].register_forward_hook(
