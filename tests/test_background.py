@@ -1,8 +1,13 @@
 """Training in the background: a child process on a CPU (a thread on request), as the Train tab runs it."""
 
 import multiprocessing
+import os
 import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -104,3 +109,62 @@ def test_other_errors_arrive_with_their_type_named(tmp_path):
     checkpoint = tmp_path / "a file" / "m.safetensors"
     with pytest.raises(RuntimeError, match=r"^FileExistsError: "):
         list(train_in_background(load_image(TINY_IMAGE), tiny_config(iterations=1), checkpoint, threading.Event(), CPU))
+
+
+_PARENT_SCRIPT = """
+import sys, threading
+import torch
+from singan_lite import load_image
+from singan_lite.background import train_in_background
+from tests.conftest import TINY_IMAGE, tiny_config
+
+if __name__ == "__main__":
+    events = train_in_background(
+        load_image(TINY_IMAGE), tiny_config(iterations=5000), sys.argv[1], threading.Event(), torch.device("cpu")
+    )
+    next(events)
+    import multiprocessing
+    (child,) = multiprocessing.active_children()
+    print(child.pid, flush=True)
+    for _ in events:
+        pass
+"""
+
+
+def _is_running(pid: int) -> bool:
+    """Whether the process exists and has not ended: an orphan that ended may stay a zombie
+    when the process that adopted it does not reap it (as in some containers)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc (Linux)")
+def test_the_child_ends_when_its_parent_is_killed(tmp_path):
+    # A server killed on its own (not with its process group) takes no daemon child with it.
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT_SCRIPT)
+    root = Path(__file__).resolve().parent.parent
+    parent = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "m.safetensors")],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child_pid = None
+    try:
+        child_pid = int(parent.stdout.readline())
+        assert _is_running(child_pid)
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 15
+        while _is_running(child_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _is_running(child_pid)
+    finally:
+        parent.kill()
+        if child_pid is not None and _is_running(child_pid):
+            os.kill(child_pid, signal.SIGKILL)
