@@ -124,25 +124,44 @@ def loss_curves(
         figure.update_yaxes(title_text=title, row=row, col=1)
         if logarithmic:
             figure.update_yaxes(type="log", dtick="D2", row=row, col=1)
-    for scale, first, last in _scale_spans(iterations):
-        figure.add_vrect(
-            x0=first - 0.5,
-            x1=last + 0.5,
-            fillcolor="grey",
-            opacity=0.12 if scale % 2 else 0.0,
-            line_width=0,
-            row="all",
-            col=1,
-        )
-        figure.add_annotation(
-            x=(first + last) / 2,
-            y=1.0,
-            yref="y domain",
-            text=f"scale {scale}",
-            showarrow=False,
-            yanchor="bottom",
-            font_size=10,
-        )
+    # Shapes and labels go in with one layout update: plotly validates the whole list on
+    # every add_vrect or add_annotation, which made a live figure of a whole `fast` run
+    # take a second or two to build, once per redraw.
+    spans = _scale_spans(iterations)
+    figure.update_layout(
+        shapes=[
+            {
+                "type": "rect",
+                "xref": f"x{axis}",
+                "yref": f"y{axis} domain",
+                "x0": first - 0.5,
+                "x1": last + 0.5,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "grey",
+                "opacity": 0.12,
+                "line_width": 0,
+            }
+            for scale, first, last in spans
+            if scale % 2
+            for axis in ["", *range(2, len(_LOSS_PANELS) + 1)]
+        ],
+        annotations=[
+            *figure.layout.annotations,
+            *(
+                {
+                    "x": (first + last) / 2,
+                    "y": 1.0,
+                    "yref": "y domain",
+                    "text": f"scale {scale}",
+                    "showarrow": False,
+                    "yanchor": "bottom",
+                    "font_size": 10,
+                }
+                for scale, first, last in spans
+            ),
+        ],
+    )
     figure.update_xaxes(title_text="iteration (all scales, coarsest first)", row=len(_LOSS_PANELS), col=1)
     figure.update_layout(
         height=len(_LOSS_PANELS) * panel_height + 80,
