@@ -644,4 +644,21 @@ def build_demo(registry: ModelRegistry | None = None) -> gr.Blocks:
             pyramid_tab(shared)
         _wire_stop(shared, [train_stop, superres_stop])
     demo.queue(default_concurrency_limit=1)
+    _poll_queue_gently(demo)
     return demo
+
+
+# Gradio's queue (6.31) looks for new events every 1 ms and for progress every 10 ms, except on
+# Windows (50 and 100 ms): some 800 wake-ups a second of the server's event loop, 5 to 9 % of
+# a core for as long as the server runs, taken from training on a 2-core Space
+# (benchmarks/RESULTS.md). Windows' intervals cost a click at most 50 ms.
+QUEUE_POLL_SECONDS = 0.05
+PROGRESS_POLL_SECONDS = 0.1
+
+
+def _poll_queue_gently(demo: gr.Blocks) -> None:
+    """Windows' polling intervals everywhere; a Gradio without these settings keeps its own."""
+    queue = demo._queue
+    if hasattr(queue, "sleep_when_free") and hasattr(queue, "progress_update_sleep_when_free"):
+        queue.sleep_when_free = QUEUE_POLL_SECONDS
+        queue.progress_update_sleep_when_free = PROGRESS_POLL_SECONDS

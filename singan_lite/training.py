@@ -77,8 +77,8 @@ def native_bf16(device: torch.device) -> bool:
 
 # Below about 32x32 px, bf16 autocast costs more than it saves: each step casts the weights
 # anew, and the convolutions are too small for the bf16 instructions to pay. On a Xeon with
-# AMX-BF16, scale 0 of `fast` (16x22) took 80 ms per iteration in bf16 and 49 ms in fp32;
-# from 34x45 up bf16 was faster (benchmarks/RESULTS.md).
+# AMX-BF16 (2 threads, channels-last), ms per iteration of `fast` in fp32 and bf16: 33 and 41
+# at 16x22, even at 21x28 and 27x35, 100 and 76 at 34x45 (benchmarks/RESULTS.md).
 BF16_MIN_PIXELS = 32 * 32
 
 
