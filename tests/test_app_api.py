@@ -268,4 +268,3 @@ def test_the_queue_polls_gently(tmp_path):
     queue = build_demo(ModelRegistry(tmp_path, device="cpu"))._queue
     assert queue.sleep_when_free == QUEUE_POLL_SECONDS
     assert queue.progress_update_sleep_when_free == PROGRESS_POLL_SECONDS
-
