@@ -42,9 +42,9 @@ def serve_and_visit(image: str, preset: str, max_size: int) -> tuple[dict, float
     _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
     try:
         started = time.process_time()
-        command = ["-m", "benchmarks.app_training", "--visit", url, "--image", image, "--preset", preset]
         visitor = subprocess.run(
-            [sys.executable, *command, "--max-size", str(max_size)],
+            [sys.executable, "-m", "benchmarks.app_training", "--visit", url,
+             "--image", image, "--preset", preset, "--max-size", str(max_size)],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -57,8 +57,6 @@ _IMAGES = ("real", "reconstruction", "sample")
 # How long a child that was told to stop may take to finish its iteration and leave by itself.
 # The app's cancel request waits for this, and Gradio's client gives up on it after 5 s.
 _STOP_GRACE_SECONDS = 0.5
-# How often a child checks that the process that started it is still there.
-_ORPHAN_CHECK_SECONDS = 1.0
 
 
 def _convert_images(item: object, convert: Callable[[Any], Any]) -> object:
@@ -96,17 +94,17 @@ def _train_and_report(
         events.put(_Failed(_portable(error)))
 
 
-def _exit_when_orphaned(parent_pid: int) -> None:
+def _exit_when_orphaned() -> None:
     """End this process once its parent is gone: a server killed on its own (`kill PID`, the
     system's out-of-memory killer) takes no daemon child with it, and the child would train
     on for no one, perhaps for hours.
 
-    An orphan is adopted by another process, so its parent's PID changes (on POSIX systems).
-    It exits at once rather than stopping after its iteration: nobody reads its events or
-    its checkpoint any more, and a queue no one reads could block a clean exit for ever.
+    multiprocessing hands a spawned child a sentinel of its parent's, so joining the parent
+    returns when the parent ends, without polling. The child exits at once, not after its iteration:
+    nobody reads its events or its checkpoint any more, and a queue no one reads could
+    block a clean exit for ever.
     """
-    while os.getppid() == parent_pid:
-        time.sleep(_ORPHAN_CHECK_SECONDS)
+    multiprocessing.parent_process().join()
     os._exit(0)
 
 
@@ -117,14 +115,13 @@ def _child_process(
     device: torch.device,
     events: multiprocessing.Queue,
     stop: threading.Event,
-    parent_pid: int,
 ) -> None:
     """The child's whole life: train, flush the queue, and leave without the interpreter's teardown.
 
     With torch loaded the teardown takes about 2 s, which a stopped or cancelled run in
     the app would wait for; once the queue is flushed nothing is left to clean up.
     """
-    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), name="orphan-check", daemon=True).start()
+    threading.Thread(target=_exit_when_orphaned, name="orphan-check", daemon=True).start()
     _train_and_report(image, config, checkpoint, device, events, stop)
     events.close()
     events.join_thread()
@@ -169,21 +166,20 @@ def train_in_background(
     later is terminated (the finished scales are in the checkpoint all the same).
     `in_process` (default: on a CPU) trains in a child process, started with spawn: as with
     any such code, a script must call this under `if __name__ == "__main__":`. The child
-    also ends within a second when this process is killed. Errors raised by training are
-    raised here.
+    also ends when this process is killed. Errors raised by training are raised here.
     """
     if in_process is None:
         in_process = device.type == "cpu"
     if in_process:
         context = multiprocessing.get_context("spawn")
         events, worker_stop = context.Queue(), context.Event()
-        launch, target, extra = context.Process, _child_process, (os.getpid(),)
+        launch, target = context.Process, _child_process
     else:
         events, worker_stop = queue.Queue(), threading.Event()
-        launch, target, extra = threading.Thread, _train_and_report, ()
+        launch, target = threading.Thread, _train_and_report
     worker = launch(
         target=target,
-        args=(image.cpu(), config, checkpoint, device, events, worker_stop, *extra),
+        args=(image.cpu(), config, checkpoint, device, events, worker_stop),
         name="singan-train",
         daemon=True,
     )
