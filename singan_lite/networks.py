@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from singan_lite.batch_norm import BatchNorm2d
+
 NUM_CONVS = 5
 KERNEL = 3
 # Five valid 3x3 convolutions shrink a map by 10 px; the generator pads this back.
@@ -21,7 +23,7 @@ def scale_width(scale: int, base: int = 32, cap: int = 128, double_every: int = 
 
 
 def _conv_block(in_channels: int, out_channels: int, batch_norm: bool) -> nn.Sequential:
-    norm = nn.BatchNorm2d(out_channels) if batch_norm else nn.Identity()
+    norm = BatchNorm2d(out_channels) if batch_norm else nn.Identity()
     return nn.Sequential(nn.Conv2d(in_channels, out_channels, KERNEL), norm, nn.LeakyReLU(0.2))
 
 
