@@ -1,7 +1,7 @@
 """Training cost: wall time, seconds per iteration at every scale, and peak memory.
 
     python -m benchmarks.train_time --preset fast                  # full run, 250 px
-    python -m benchmarks.train_time --preset paper --iters 3       # paper's per-scale cost
+    python -m benchmarks.train_time --preset paper --iters 6       # paper's per-scale cost
 
 With --iters the preset's iteration count is replaced, which measures seconds per
 iteration without waiting hours for the paper preset; the wall time is then

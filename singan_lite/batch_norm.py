@@ -4,9 +4,10 @@ The critic's gradient penalty differentiates the critic twice, and so batch norm
 PyTorch's own double backward of batch norm sums over the batch dimension on its own before
 the spatial ones; with one image per batch that is a sum over a dimension of size 1, which
 PyTorch's CPU kernels take about 1 ms for per map, several times the cost of the convolution
-beside it. Here the double backward is written out in closed form, with every per-channel
-mean taken over all of (N, H, W) at once. The forward and the first backward stay PyTorch's
-own kernels, so values and first derivatives are PyTorch's, bit for bit.
+beside it. Here the double backward is written out in closed form: mostly PyTorch's own
+first-backward kernel, applied again, and one channel sum over all of (N, H, W) at once.
+The forward and the first backward are PyTorch's kernels, so values and first derivatives
+are PyTorch's, bit for bit.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ def _channel_sum(values: Tensor) -> Tensor:
     return values.sum(dim=_NON_CHANNEL_DIMS, keepdim=True)
 
 
+def _native_backward(
+    grad_out: Tensor, x: Tensor, weight: Tensor, mean: Tensor, inv_std: Tensor, eps: float
+) -> tuple[Tensor, Tensor, Tensor]:
+    return torch.ops.aten.native_batch_norm_backward(
+        grad_out, x, weight, None, None, mean, inv_std, True, eps, [True, True, True]
+    )
+
+
 class _BatchNormBackward(Function):
     """The first backward, (grad_out, x, weight) -> (dx, dweight, dbias), as its own function so
     that its backward, the double backward, can be ours.
@@ -38,49 +47,49 @@ class _BatchNormBackward(Function):
     def forward(
         ctx: FunctionCtx, grad_out: Tensor, x: Tensor, weight: Tensor, mean: Tensor, inv_std: Tensor, eps: float
     ) -> tuple[Tensor, Tensor, Tensor]:
-        ctx.save_for_backward(grad_out, x, weight, mean, inv_std)
-        return torch.ops.aten.native_batch_norm_backward(
-            grad_out, x, weight, None, None, mean, inv_std, True, eps, [True, True, True]
-        )
+        dx, dweight, dbias = _native_backward(grad_out, x, weight, mean, inv_std, eps)
+        ctx.save_for_backward(grad_out, x, weight, mean, inv_std, dx, dweight, dbias)
+        ctx.eps = eps
+        return dx, dweight, dbias
 
     @staticmethod
     def backward(
         ctx: FunctionCtx, grad_dx: Tensor | None, grad_dweight: Tensor | None, grad_dbias: Tensor | None
     ) -> tuple[Tensor | None, ...]:
-        """With x_hat = (x - mu) s and dx = gamma s (g - <g> - x_hat <g x_hat>), where <.> is a
-        channel's mean and g = grad_out, the gradients of sum(a dx) + grad_dweight . dweight +
-        grad_dbias . dbias are affine in a, g and x per channel: five channel sums, in fp32.
+        """Write <.> for a channel's mean, x_hat = s (x - mu) and P(v) = v - <v> - x_hat <v x_hat>.
+        The first backward is dx = gamma s P(g), dweight = sum(g x_hat), dbias = sum(g), with
+        g = grad_out. P is self-adjoint, so the gradient of sum(a dx) with respect to g is
+        gamma s P(a): the first backward again, applied to a, in PyTorch's kernel. The one with
+        respect to x is -s (<g x_hat> dx_a + <a x_hat> dx) - gamma s^2 <a P(g)> x_hat, made of
+        tensors at hand and one more channel sum, <a g>.
         """
-        grad_out, x, weight, mean, inv_std = ctx.saved_tensors
-        dtype = torch.promote_types(x.dtype, torch.float32)
-        x_f, g = x.to(dtype), grad_out.to(dtype)
-        a = grad_dx.to(dtype) if grad_dx is not None else torch.zeros_like(x_f)
-        count = x_f.numel() // x_f.shape[1]
+        grad_out, x, weight, mean, inv_std, dx, dweight, dbias = ctx.saved_tensors
+        count = x.numel() // x.shape[1]
         mu, s, gamma = _per_channel(mean), _per_channel(inv_std), _per_channel(weight)
-        mean_a, mean_g = _channel_sum(a) / count, _channel_sum(g) / count
-        mean_a_xhat = s * (_channel_sum(a * x_f) / count - mu * mean_a)
-        mean_g_xhat = s * (_channel_sum(g * x_f) / count - mu * mean_g)
-        mean_a_u = _channel_sum(a * g) / count - mean_a * mean_g - mean_a_xhat * mean_g_xhat
-        gs, gs2 = gamma * s, gamma * s * s
-        # grad_grad_out = gs * a + xhat_coef * x_hat + constant; grad_x likewise in a, g and x_hat.
-        xhat_coef, constant = -gs * mean_a_xhat, -gs * mean_a
-        g_coef = -gs2 * mean_a_xhat
-        x_xhat_coef = -gs2 * (mean_a_u - 2 * mean_a_xhat * mean_g_xhat)
-        x_constant = gs2 * (mean_g_xhat * mean_a + mean_a_xhat * mean_g)
-        if grad_dweight is not None:
-            w = _per_channel(grad_dweight)
-            xhat_coef = xhat_coef + w
-            g_coef = g_coef + w * s
-            x_xhat_coef = x_xhat_coef - w * s * mean_g_xhat
-            x_constant = x_constant - w * s * mean_g
-        if grad_dbias is not None:
-            constant = constant + _per_channel(grad_dbias)
-        # x_hat = s x - s mu: each result is one fused multiply-add per input tensor.
-        grad_grad_out = torch.addcmul(constant - xhat_coef * s * mu, x_f, xhat_coef * s).addcmul_(a, gs)
-        grad_x = torch.addcmul(x_constant - x_xhat_coef * s * mu, x_f, x_xhat_coef * s)
-        grad_x = grad_x.addcmul_(a, -gs2 * mean_g_xhat).addcmul_(g, g_coef)
-        grad_weight = (s * count * mean_a_u).view(-1)
-        return grad_grad_out.to(grad_out.dtype), grad_x.to(x.dtype), grad_weight, None, None, None
+        mean_g, mean_g_xhat = _per_channel(dbias) / count, _per_channel(dweight) / count
+        a = grad_dx if grad_dx is not None else torch.zeros_like(x)
+        dx_a, sum_a_xhat, sum_a = _native_backward(a, x, weight, mean, inv_std, ctx.eps)
+        mean_a, mean_a_xhat = _per_channel(sum_a) / count, _per_channel(sum_a_xhat) / count
+        mean_a_g = _channel_sum(a.to(mean.dtype) * grad_out) / count
+        mean_a_pg = mean_a_g - mean_a * mean_g - mean_a_xhat * mean_g_xhat
+        grad_grad_out = dx_a
+        xhat_coef, constant = -gamma * s * s * mean_a_pg, torch.zeros_like(s)
+        g_coef = None
+        if grad_dweight is not None or grad_dbias is not None:
+            # grad_dweight . sum(g x_hat) + grad_dbias . sum(g): linear in g, and via x_hat in x.
+            w = _per_channel(grad_dweight) if grad_dweight is not None else torch.zeros_like(s)
+            b = _per_channel(grad_dbias) if grad_dbias is not None else torch.zeros_like(s)
+            grad_grad_out = torch.addcmul(b - w * s * mu, x, w * s).add_(dx_a).to(dx_a.dtype)
+            g_coef = w * s
+            xhat_coef = xhat_coef - w * s * mean_g_xhat
+            constant = -w * s * mean_g
+        # x_hat = s x - s mu: one fused multiply-add per tensor.
+        grad_x = torch.addcmul(constant - xhat_coef * s * mu, x, xhat_coef * s)
+        grad_x = grad_x.addcmul_(dx_a, -s * mean_g_xhat).addcmul_(dx, -s * mean_a_xhat)
+        if g_coef is not None:
+            grad_x = grad_x.addcmul_(grad_out, g_coef)
+        grad_weight = (s * count * mean_a_pg).view(-1)
+        return grad_grad_out, grad_x.to(x.dtype), grad_weight, None, None, None
 
 
 class _TrainingBatchNorm(Function):
@@ -103,7 +112,9 @@ class _TrainingBatchNorm(Function):
     @staticmethod
     def backward(ctx: FunctionCtx, grad_out: Tensor) -> tuple[Tensor | None, ...]:
         x, weight, mean, inv_std = ctx.saved_tensors
-        dx, dweight, dbias = _BatchNormBackward.apply(grad_out, x, weight, mean, inv_std, ctx.eps)
+        # Grad mode is on here only under create_graph=True: only then can a double backward follow.
+        backward = _BatchNormBackward.apply if torch.is_grad_enabled() else _native_backward
+        dx, dweight, dbias = backward(grad_out, x, weight, mean, inv_std, ctx.eps)
         return dx, dweight, dbias, None, None, None, None
 
 
