@@ -82,6 +82,10 @@ def native_bf16(device: torch.device) -> bool:
 BF16_MIN_PIXELS = 32 * 32
 
 
+# Whole-level passes that set batch norm's running statistics after training on windows.
+RECALIBRATION_PASSES = 16
+
+
 def _window_size(size: tuple[int, int], crop: int | None) -> tuple[int, int]:
     """The size of the windows a scale trains on: the whole level, or at most crop x crop of it."""
     height, width = size
@@ -203,6 +207,28 @@ class ScaleTrainer:
     def _noise(self) -> torch.Tensor:
         return self.model.draw_noise(self.scale, self.size, 1, self.rng)
 
+    def recalibrate_batch_norm(self, passes: int = RECALIBRATION_PASSES) -> None:
+        """Batch norm's running statistics from whole-level passes, for a generator trained on windows.
+
+        Sampling runs the generator on whole levels with the running statistics, which training
+        on windows filled with the statistics of windows. Recomputed from random whole-level
+        passes, with equal weights, the samples came out sharper and SIFID fell from 5.69 to
+        4.75 on four benchmark images (benchmarks/RESULTS.md).
+        """
+        norms = [layer for layer in self.generator_net.modules() if isinstance(layer, nn.BatchNorm2d)]
+        if not norms or _window_size(self.size, self.config.crop_size) == self.size:
+            return
+        momentum = norms[0].momentum
+        for norm in norms:
+            norm.reset_running_stats()
+        with torch.no_grad():
+            for done in range(passes):
+                for norm in norms:
+                    norm.momentum = 1.0 / (done + 1)  # the running value: the mean over all passes so far
+                self.generator_net(self.noise_amp * self._noise(), self.random_previous())
+        for norm in norms:
+            norm.momentum = momentum
+
     def iteration(self) -> dict[str, float]:
         """One iteration: `d_steps` critic updates, then `g_steps` generator updates."""
         config, generator_net, critic_net, amp = self.config, self.generator_net, self.critic_net, self.noise_amp
@@ -260,6 +286,8 @@ def run_iterations(trainer: ScaleTrainer, iterations: int, on_event: EventCallba
             stopped = True
             break
     trainer.restore_layout()
+    if not stopped:
+        trainer.recalibrate_batch_norm()
     return stopped
 
 

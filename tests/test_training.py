@@ -8,7 +8,14 @@ import torch.nn.functional as F
 from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, plan_pyramid, preset, resolve_device, train
 from singan_lite.imaging import load_image, resize
 from singan_lite.networks import Critic
-from singan_lite.training import BF16_MIN_PIXELS, ScaleTrainer, gradient_penalty, native_bf16, run_iterations
+from singan_lite.training import (
+    BF16_MIN_PIXELS,
+    RECALIBRATION_PASSES,
+    ScaleTrainer,
+    gradient_penalty,
+    native_bf16,
+    run_iterations,
+)
 
 from .conftest import TINY_IMAGE, tiny_config
 
@@ -268,3 +275,23 @@ def test_a_model_trained_in_bf16_learns_loads_and_samples_in_float32(tmp_path):
     assert loaded.config.bf16
     sample = loaded.sample(seed=3)
     assert sample.dtype == torch.float32 and torch.isfinite(sample).all()
+
+
+def test_batch_norm_statistics_come_from_whole_levels_after_training_on_windows():
+    """Sampling runs whole levels on the running statistics, so they must be whole-level ones."""
+    trainer = _trainer_at(tiny_config(batch_norm=True, crop_size=16), scale=-1)
+    height, width = trainer.size
+    assert height > 16 or width > 16
+    first_norm = trainer.generator_net.body[0][1]
+    batch_means = []
+    first_norm.register_forward_hook(lambda module, inputs, output: batch_means.append(inputs[0].mean(dim=(0, 2, 3))))
+    sizes = []
+    first_norm.register_forward_hook(lambda module, inputs, output: sizes.append(tuple(inputs[0].shape[-2:])))
+    run_iterations(trainer, 2, None)
+    passes = RECALIBRATION_PASSES
+    # Five valid 3x3 convolutions after 5 px of padding: the first one's output is 8 px larger.
+    assert set(sizes[-passes:]) == {(height + 8, width + 8)}
+    assert set(sizes[:-passes]) == {(min(height, 16) + 8, min(width, 16) + 8)}
+    expected = torch.stack(batch_means[-passes:]).mean(0)
+    torch.testing.assert_close(first_norm.running_mean, expected, rtol=1e-4, atol=1e-5)
+    assert first_norm.momentum == 0.1
