@@ -13,11 +13,9 @@ are PyTorch's, bit for bit.
 from __future__ import annotations
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.autograd import Function
 from torch.autograd.function import FunctionCtx
-
-Tensor = torch.Tensor
 
 _NON_CHANNEL_DIMS = (0, 2, 3)
 
@@ -72,22 +70,19 @@ class _BatchNormBackward(Function):
         mean_a, mean_a_xhat = _per_channel(sum_a) / count, _per_channel(sum_a_xhat) / count
         mean_a_g = _channel_sum(a.to(mean.dtype) * grad_out) / count
         mean_a_pg = mean_a_g - mean_a * mean_g - mean_a_xhat * mean_g_xhat
+        # x_hat = s x - s mu: one fused multiply-add per tensor.
+        xhat_coef = -gamma * s * s * mean_a_pg
+        grad_x = torch.addcmul(-xhat_coef * s * mu, x, xhat_coef * s)
+        grad_x = grad_x.addcmul_(dx_a, -s * mean_g_xhat).addcmul_(dx, -s * mean_a_xhat)
         grad_grad_out = dx_a
-        xhat_coef, constant = -gamma * s * s * mean_a_pg, torch.zeros_like(s)
-        g_coef = None
         if grad_dweight is not None or grad_dbias is not None:
-            # grad_dweight . sum(g x_hat) + grad_dbias . sum(g): linear in g, and via x_hat in x.
+            # grad_dweight . sum(g x_hat) + grad_dbias . sum(g): linear in g, and via x_hat in x,
+            # where it adds grad_dweight s P(g). Only a loss on the parameters' gradients gets here.
             w = _per_channel(grad_dweight) if grad_dweight is not None else torch.zeros_like(s)
             b = _per_channel(grad_dbias) if grad_dbias is not None else torch.zeros_like(s)
             grad_grad_out = torch.addcmul(b - w * s * mu, x, w * s).add_(dx_a).to(dx_a.dtype)
-            g_coef = w * s
-            xhat_coef = xhat_coef - w * s * mean_g_xhat
-            constant = -w * s * mean_g
-        # x_hat = s x - s mu: one fused multiply-add per tensor.
-        grad_x = torch.addcmul(constant - xhat_coef * s * mu, x, xhat_coef * s)
-        grad_x = grad_x.addcmul_(dx_a, -s * mean_g_xhat).addcmul_(dx, -s * mean_a_xhat)
-        if g_coef is not None:
-            grad_x = grad_x.addcmul_(grad_out, g_coef)
+            p_coef = w * s * s * mean_g_xhat
+            grad_x = grad_x.addcmul_(grad_out, w * s).addcmul_(x, -p_coef).add_(p_coef * mu - w * s * mean_g)
         grad_weight = (s * count * mean_a_pg).view(-1)
         return grad_grad_out, grad_x.to(x.dtype), grad_weight, None, None, None
 
@@ -120,13 +115,15 @@ class _TrainingBatchNorm(Function):
 
 class BatchNorm2d(nn.BatchNorm2d):
     """nn.BatchNorm2d (same parameters, buffers and results) with the cheap double backward
-    in training mode. Needs a float momentum and running statistics, as the networks use.
+    in training mode. Needs running statistics, as the networks keep.
     """
 
     def forward(self, x: Tensor) -> Tensor:
         if not self.training:
             return super().forward(x)
         self.num_batches_tracked.add_(1)
+        # momentum None: a cumulative average, as in nn.BatchNorm2d.
+        momentum = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
         return _TrainingBatchNorm.apply(
-            x, self.weight, self.bias, self.running_mean, self.running_var, self.momentum, self.eps
+            x, self.weight, self.bias, self.running_mean, self.running_var, momentum, self.eps
         )

@@ -221,10 +221,9 @@ class ScaleTrainer:
         momentum = norms[0].momentum
         for norm in norms:
             norm.reset_running_stats()
+            norm.momentum = None  # a cumulative average: every pass weighs the same
         with torch.no_grad():
-            for done in range(passes):
-                for norm in norms:
-                    norm.momentum = 1.0 / (done + 1)  # the running value: the mean over all passes so far
+            for _ in range(passes):
                 self.generator_net(self.noise_amp * self._noise(), self.random_previous())
         for norm in norms:
             norm.momentum = momentum
