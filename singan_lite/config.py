@@ -1,7 +1,7 @@
 """Training settings and the named presets.
 
 `paper` is the published recipe, number for number. `fast` is this project's CPU
-recipe, `quality` the same recipe trained twice as long above the coarsest scale;
+recipe, `quality` the same recipe with batch norm, trained twice as long above the coarsest scale;
 benchmarks/ measures what each costs and what quality it reaches.
 """
 
@@ -131,9 +131,15 @@ PRESETS: dict[str, TrainConfig] = {
     "fast": _FAST,
     # fast's recipe with twice the iterations above the coarsest scale: the finer scales are
     # where fast's samples fall short (texture), and their iterations buy the most quality.
-    # Halving the coarsest factor keeps scale 0 at fast's count.
+    # Halving the coarsest factor keeps scale 0 at fast's count. Batch norm, as in the paper,
+    # is what brings NN realism past the published samples'; it costs about 1.3x per iteration
+    # and some diversity (benchmarks/RESULTS.md).
     "quality": dataclasses.replace(
-        _FAST, preset="quality", iterations=2 * _FAST.iterations, coarsest_iterations=_FAST.coarsest_iterations / 2
+        _FAST,
+        preset="quality",
+        iterations=2 * _FAST.iterations,
+        coarsest_iterations=_FAST.coarsest_iterations / 2,
+        batch_norm=True,
     ),
 }
 

@@ -47,13 +47,15 @@ def test_fast_starts_from_a_level_that_g0s_window_nearly_covers():
     assert coarsest == (16, 22) and blind_rows < 0.4 * coarsest[0]
 
 
-def test_quality_is_fast_with_twice_the_iterations_above_the_coarsest_scale():
+def test_quality_is_fast_with_batch_norm_and_twice_the_iterations_above_the_coarsest_scale():
     fast, quality = preset("fast"), preset("quality")
     fast_counts = [fast.iterations_at(s, 10) for s in range(10)]
     quality_counts = [quality.iterations_at(s, 10) for s in range(10)]
     assert quality_counts[0] == fast_counts[0] == 2080
     assert all(abs(q - 2 * f) <= 1 for q, f in zip(quality_counts[1:], fast_counts[1:], strict=True))
-    assert dataclasses.replace(quality, preset="fast", iterations=260, coarsest_iterations=8.0) == fast
+    assert quality.batch_norm and not fast.batch_norm
+    as_fast = dataclasses.replace(quality, preset="fast", iterations=260, coarsest_iterations=8.0, batch_norm=False)
+    assert as_fast == fast
 
 
 def test_unknown_preset_is_named():
