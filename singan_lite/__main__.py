@@ -73,6 +73,8 @@ def _train(args: argparse.Namespace) -> None:
         overrides["min_size"] = args.min_size
     if args.iters is not None:
         overrides["iterations"] = args.iters
+    if args.batch_norm is not None:
+        overrides["batch_norm"] = args.batch_norm
     config = preset(args.preset, **overrides)
     if args.sr_factor is not None:
         config = config.with_super_resolution(args.sr_factor)
@@ -131,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-size", type=int, help="the coarsest level's short side (overrides the preset; larger: more varied)"
     )
     training.add_argument("--iters", type=int, help="iterations per scale (overrides the preset)")
+    training.add_argument(
+        "--batch-norm",
+        action=argparse.BooleanOptionalAction,
+        help="batch norm in every network (overrides the preset; --no-batch-norm: more varied samples)",
+    )
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--device", default="auto", help="auto, cpu or cuda")
     training.add_argument("--snapshots", help="folder for each scale's real/reconstruction/sample")

@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import torch
 from PIL import Image
 
 from singan_lite import SinGAN
@@ -29,11 +30,14 @@ def test_pyramid_prints_the_reference_levels(tmp_path):
 def test_train_then_sample(tmp_path):
     model = tmp_path / "m.safetensors"
     snapshots = tmp_path / "snaps"
-    trained = run_cli(
-        "train", TINY_IMAGE, "-o", model, "--max-size", 40, "--min-size", 20, "--iters", 2, "--snapshots", snapshots
-    )
+    settings = ["--max-size", 40, "--min-size", 20, "--iters", 2, "--no-batch-norm"]
+    trained = run_cli("train", TINY_IMAGE, "-o", model, *settings, "--snapshots", snapshots)
     assert trained.returncode == 0, trained.stderr
-    assert min(SinGAN.load(model).sizes[0]) == 20
+    loaded = SinGAN.load(model)
+    assert min(loaded.sizes[0]) == 20
+    # The paper preset has batch norm; the flag takes it out of the saved settings and the networks.
+    assert not loaded.config.batch_norm
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for g in loaded.generators for m in g.modules())
     assert (snapshots / "scale00_sample.png").exists()
 
     out = tmp_path / "samples"
