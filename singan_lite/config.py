@@ -132,8 +132,8 @@ PRESETS: dict[str, TrainConfig] = {
     # fast's recipe with twice the iterations above the coarsest scale: the finer scales are
     # where fast's samples fall short (texture), and their iterations buy the most quality.
     # Halving the coarsest factor keeps scale 0 at fast's count. Batch norm, as in the paper,
-    # is what brings NN realism past the published samples'; it costs about 1.3x per iteration
-    # and some diversity (benchmarks/RESULTS.md).
+    # is what brings NN realism past the published samples'; it makes a run about 1.9x longer
+    # and the samples less varied (benchmarks/RESULTS.md).
     "quality": dataclasses.replace(
         _FAST,
         preset="quality",
