@@ -285,12 +285,12 @@ def test_batch_norm_statistics_come_from_whole_levels_after_training_on_windows(
     height, width = trainer.size
     assert height > 16 or width > 16
     first_norm = trainer.generator_net.body[0][1]
-    batch_means = []
-    first_norm.register_forward_hook(lambda module, inputs, output: batch_means.append(inputs[0].mean(dim=(0, 2, 3))))
-    sizes = []
-    first_norm.register_forward_hook(lambda module, inputs, output: sizes.append(tuple(inputs[0].shape[-2:])))
+    inputs_seen = []
+    first_norm.register_forward_hook(lambda module, inputs, output: inputs_seen.append(inputs[0].detach()))
     run_iterations(trainer, 2, None)
     passes = RECALIBRATION_PASSES
+    sizes = [tuple(x.shape[-2:]) for x in inputs_seen]
+    batch_means = [x.mean(dim=(0, 2, 3)) for x in inputs_seen]
     # Five valid 3x3 convolutions after 5 px of padding: the first one's output is 8 px larger.
     assert set(sizes[-passes:]) == {(height + 8, width + 8)}
     assert set(sizes[:-passes]) == {(min(height, 16) + 8, min(width, 16) + 8)}
