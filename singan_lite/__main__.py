@@ -66,15 +66,14 @@ def _train(args: argparse.Namespace) -> None:
     if args.resume and output.exists():
         resume = SinGAN.load(output)
         print(f"resuming {output}: {resume.trained_scales} of {resume.num_scales} scales done", file=sys.stderr)
-    overrides = {"seed": args.seed}
-    if args.max_size is not None:
-        overrides["max_size"] = args.max_size
-    if args.min_size is not None:
-        overrides["min_size"] = args.min_size
-    if args.iters is not None:
-        overrides["iterations"] = args.iters
-    if args.batch_norm is not None:
-        overrides["batch_norm"] = args.batch_norm
+    # Options left out keep the preset's value.
+    given = {
+        "max_size": args.max_size,
+        "min_size": args.min_size,
+        "iterations": args.iters,
+        "batch_norm": args.batch_norm,
+    }
+    overrides = {"seed": args.seed} | {setting: value for setting, value in given.items() if value is not None}
     config = preset(args.preset, **overrides)
     if args.sr_factor is not None:
         config = config.with_super_resolution(args.sr_factor)
