@@ -48,6 +48,9 @@ class _BatchNormBackward(Function):
         dx, dweight, dbias = _native_backward(grad_out, x, weight, mean, inv_std, eps)
         ctx.save_for_backward(grad_out, x, weight, mean, inv_std, dx, dweight, dbias)
         ctx.eps = eps
+        # The gradient penalty uses only dx: its double backward then gets None, not zero maps, for
+        # dweight and dbias, and skips their branch, four passes over the map and their dtype casts.
+        ctx.set_materialize_grads(False)
         return dx, dweight, dbias
 
     @staticmethod
