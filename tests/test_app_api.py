@@ -60,7 +60,9 @@ def app_url(tmp_path_factory, tiny_model_path):
 
 @pytest.fixture()
 def client(app_url) -> Client:
-    return Client(app_url, verbose=False)
+    # httpx's own 5 s read timeout, which the client's cancel request uses, is too short for a
+    # server that shares 2 cores with a training process: a cancel once timed out on a busy machine.
+    return Client(app_url, verbose=False, httpx_kwargs={"timeout": 60})
 
 
 def _png(path: str) -> Image.Image:
