@@ -58,11 +58,15 @@ def app_url(tmp_path_factory, tiny_model_path):
     demo.close()
 
 
-@pytest.fixture()
-def client(app_url) -> Client:
+def _client(url: str) -> Client:
     # httpx's own 5 s read timeout, which the client's cancel request uses, is too short for a
     # server that shares 2 cores with a training process: a cancel once timed out on a busy machine.
-    return Client(app_url, verbose=False, httpx_kwargs={"timeout": 60})
+    return Client(url, verbose=False, httpx_kwargs={"timeout": 60})
+
+
+@pytest.fixture()
+def client(app_url) -> Client:
+    return _client(app_url)
 
 
 def _png(path: str) -> Image.Image:
@@ -238,7 +242,7 @@ def test_without_any_model_the_page_waits_for_one(tmp_path):
     demo = build_demo(ModelRegistry(tmp_path, device="cpu"))
     _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
     try:
-        client = Client(url, verbose=False)
+        client = _client(url)
         assert client.predict(None, 4, 1.0, 1.0, 0, api_name="/samples_setup") == ({"__type__": "update"},) * 2
         with pytest.raises(AppError, match="Choose a model first"):
             client.predict(None, 1, 0, 1.0, 1.0, 0, api_name="/sample")
