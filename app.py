@@ -2,7 +2,7 @@
 
 if __name__ == "__main__":
     # Imported here, not above: the Train tab's child process re-imports this file and
-    # would otherwise load Gradio for nothing (seconds, before training starts).
+    # would otherwise load Gradio for nothing before training starts.
     from demo.ui import build_demo, launch_options
 
     build_demo().launch(**launch_options())

@@ -5,9 +5,10 @@
 Launches the app on 127.0.0.1 and sends a visitor to it from another process, as a browser
 would be: the visitor draws a sample first (so the app's handler threads have run PyTorch,
 as they have once anyone has looked at a tab), then trains over HTTP and times the run from
-the request to the finished model. In-process threads once made this twice as slow as the
-library alone (singan_lite.background says why). The server's and the visitor's CPU time
-are reported beside it: on 2 cores, every second of either is taken from training.
+the request to the finished model, which shows what the app adds to the library's own time
+(why the app trains in a child process: docs/design.md#the-app). The server's and the
+visitor's CPU time are reported beside it: on 2 cores, every second of either is taken from
+training.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ coarsest scale, and score them and the published SinGAN and GPNN samples with th
 metrics (patch SWD, patch nearest-neighbour realism and coverage, SIFID when the
 optional package is installed). Diversity is reported beside them.
 
-    python -m benchmarks.quality --preset fast --jobs 2 --threads 1   # all 10, ~30 min on 2 cores
+    python -m benchmarks.quality --preset fast --jobs 2 --threads 1   # all 10 images, 2 at a time
     python -m benchmarks.quality --preset fast --images 1 2
     python -m benchmarks.quality --preset fast --rescore   # score the saved models again (e.g. SIFID)
 """
@@ -32,8 +32,8 @@ OUT = ROOT / "runs" / "quality"
 METRICS = ("swd", "nn_realism", "nn_coverage", "sifid")
 # Reported beside the scores, like diversity: what the samples are like, not how good.
 DESCRIPTIONS = ("layout", "detail")
-# Not 0, the training seed: models saved before z* had a stream of its own would start
-# their seed-0 samples with the reconstruction of the training image.
+# Not the training seed 0: in model files whose z* came from torch's stream for seed 0, a
+# seed-0 sample would start as the training image (docs/design.md#z-star-from-its-own-random-family).
 SAMPLE_SEED = 1
 
 

@@ -3,9 +3,8 @@
 Shipped models (assets/models/*.safetensors) are shared by everyone. Trained and
 uploaded models belong to one browser session: the session keeps them as a small
 {name: file} dict in a gr.State, so one visitor's uploads never appear in another's
-list. Loaded models are cached because reading a file is the slow part of a click that
-otherwise takes a fraction of a second (a file is read under a lock, so the page's
-simultaneous first requests read it once).
+list. Loaded models are cached because reading a file is the slow part of most clicks
+(a file is read under a lock, so the page's simultaneous first requests read it once).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What visitors hand in: uploaded images (any size), and the image editor's background and strokes.
 
 The library reads any image format; this module adds what only an app needs: a size
-cap with a notice (a 40-megapixel phone photo must not stall a shared 2-CPU machine),
+cap with a notice (a huge phone photo must not stall a small shared machine),
 and turning gr.ImageEditor values (RGBA arrays) into images and masks.
 """
 

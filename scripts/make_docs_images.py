@@ -1,4 +1,5 @@
-"""Re-create docs/gallery.png and docs/samples_mountains.png from the shipped models.
+"""Re-create the README's pictures from the shipped models: docs/result.jpg, docs/gallery.png
+and docs/samples_mountains.png.
 
     python -m scripts.make_docs_images
 
@@ -11,13 +12,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from PIL import Image, ImageDraw, ImageFont
 
-from singan_lite import SinGAN, resize, save_image
+from singan_lite import SinGAN, resize, save_image, to_uint8
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "assets" / "models"
 DOCS = ROOT / "docs"
 GALLERY_HEIGHT = 160
+# The README's result figure: these models, one row each, their training image and samples
+# from the coarsest scale, which varies the layout most.
+RESULT_MODELS = ("mountains", "rocks", "dune")
+RESULT_SAMPLES = 4
+RESULT_START_SCALE = 0
+RESULT_SEED = 1
+RESULT_HEIGHT = 120
+LABEL_HEIGHT = 24
+GAP = 4
+RESULT_JPEG_QUALITY = 88
 
 
 def _row(images: list[torch.Tensor], height: int) -> torch.Tensor:
@@ -61,6 +73,33 @@ def samples_mountains() -> Path:
     return out
 
 
+def _cell(image: torch.Tensor, width: int) -> Image.Image:
+    """One image at RESULT_HEIGHT x width (the rows' models differ a little in aspect ratio)."""
+    return Image.fromarray(to_uint8(resize(image, (RESULT_HEIGHT, width))))
+
+
+def result() -> Path:
+    """A labelled grid: per model a row of its training image and samples; a label above each column."""
+    labels = ["training image", *(f"sample {index}" for index in range(1, RESULT_SAMPLES + 1))]
+    width = round(RESULT_HEIGHT * 4 / 3)
+    step_x, step_y = width + GAP, RESULT_HEIGHT + GAP
+    canvas = Image.new("RGB", (len(labels) * step_x - GAP, LABEL_HEIGHT + len(RESULT_MODELS) * step_y - GAP), "white")
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=15)
+    for column, label in enumerate(labels):
+        draw.text((column * step_x + width / 2, LABEL_HEIGHT / 2), label, fill="black", font=font, anchor="mm")
+    for row, name in enumerate(RESULT_MODELS):
+        model = SinGAN.load(MODELS / f"{name}.safetensors")
+        samples = model.sample(RESULT_SAMPLES, start_scale=RESULT_START_SCALE, seed=RESULT_SEED)
+        for column, image in enumerate([model.training_image(), *samples.split(1)]):
+            canvas.paste(_cell(image, width), (column * step_x, LABEL_HEIGHT + row * step_y))
+    out = DOCS / "result.jpg"
+    # JPEG: a photo grid this size would take several times the bytes as PNG.
+    canvas.save(out, quality=RESULT_JPEG_QUALITY, optimize=True)
+    return out
+
+
 if __name__ == "__main__":
+    print(result())
     print(gallery())
     print(samples_mountains())

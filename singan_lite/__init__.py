@@ -5,6 +5,7 @@ Scale 0 is the coarsest level throughout. Images are (N, 3, H, W) tensors in [-1
 
 from .config import PRESETS, TrainConfig, preset
 from .imaging import ImageError, load_image, load_mask, resize, save_image, soften_mask, to_uint8
+from .many import ImageRecord, ManySummary, train_many
 from .model import ModelFileError, SinGAN
 from .pyramid import PyramidPlan, build_pyramid, plan_pyramid
 from .training import IterationEvent, ScaleEvent, resolve_device, train
@@ -12,7 +13,9 @@ from .training import IterationEvent, ScaleEvent, resolve_device, train
 __all__ = [
     "PRESETS",
     "ImageError",
+    "ImageRecord",
     "IterationEvent",
+    "ManySummary",
     "ModelFileError",
     "PyramidPlan",
     "ScaleEvent",
@@ -29,4 +32,5 @@ __all__ = [
     "soften_mask",
     "to_uint8",
     "train",
+    "train_many",
 ]

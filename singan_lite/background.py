@@ -2,10 +2,10 @@
 
 On a CPU it trains in a spawned child process. Once two live threads of one process have
 both run PyTorch operations, libgomp keeps two OpenMP thread teams on the same cores and
-parks idle workers at once; waking them for each of training's many small operations made
-training in a web app's worker thread up to twice as slow as the library alone (1.6x for a
-whole `fast` run through the app: docs/app.md). A child process has its own OpenMP
-runtime, so the app's other threads cannot slow it that way.
+parks idle workers at once; waking them for each of training's many small operations makes
+training in a web app's worker thread far slower than the library alone. A child process
+has its own OpenMP runtime, so the app's other threads cannot slow it that way.
+Why: docs/design.md#the-app
 
 On a GPU the convolutions do not run on OpenMP, and ZeroGPU lends its GPU only to the
 process that serves the request (a spawned child would not see it): there a thread trains.
@@ -118,8 +118,8 @@ def _child_process(
 ) -> None:
     """The child's whole life: train, flush the queue, and leave without the interpreter's teardown.
 
-    With torch loaded the teardown takes about 2 s, which a stopped or cancelled run in
-    the app would wait for; once the queue is flushed nothing is left to clean up.
+    With torch loaded the teardown is slow, and a stopped or cancelled run in the app
+    would wait for it; once the queue is flushed nothing is left to clean up.
     """
     threading.Thread(target=_exit_when_orphaned, name="orphan-check", daemon=True).start()
     _train_and_report(image, config, checkpoint, device, events, stop)

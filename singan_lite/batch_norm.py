@@ -3,11 +3,10 @@
 The critic's gradient penalty differentiates the critic twice, and so batch norm twice.
 PyTorch's own double backward of batch norm sums over the batch dimension on its own before
 the spatial ones; with one image per batch that is a sum over a dimension of size 1, which
-PyTorch's CPU kernels take about 1 ms for per map, several times the cost of the convolution
-beside it. Here the double backward is written out in closed form: mostly PyTorch's own
-first-backward kernel, applied again, and one channel sum over all of (N, H, W) at once.
-The forward and the first backward are PyTorch's kernels, so values and first derivatives
-are PyTorch's, bit for bit.
+PyTorch's CPU kernels run slowly. Here the double backward is written out in closed form:
+mostly PyTorch's own first-backward kernel, applied again, and one channel sum over all of
+(N, H, W) at once. The forward and the first backward are PyTorch's kernels, so values and
+first derivatives are PyTorch's, bit for bit. Why: docs/design.md#batch-norms-double-backward
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Training settings and the named presets.
 
 `paper` is the published recipe, number for number. `fast` is this project's CPU
-recipe, `quality` the same recipe with batch norm, trained twice as long above the coarsest scale;
-benchmarks/ measures what each costs and what quality it reaches.
+recipe, `quality` the same recipe with batch norm, trained twice as long above the coarsest scale.
+Why: docs/design.md#presets
 """
 
 from __future__ import annotations
@@ -42,25 +42,35 @@ class TrainConfig:
     # Draw a new reconstruction noise at every iteration of scale 0 instead of keeping z*.
     # The paper keeps z* fixed; its reference release redraws it, and so asks G_0 to rebuild
     # the image from any noise map, which keeps samples close to the image's own layout.
+    # Why: docs/design.md#redrawn-reconstruction-noise-at-scale-0
     redraw_z_star: bool = False
-    # Speed: adversarial steps on random crops of this size (None: the whole level).
+    # Speed: steps on random crop_size x crop_size windows of a level (None: the whole level).
+    # Why: docs/design.md#training-on-windows
     crop_size: int | None = None
     # Speed: draw this many coarser samples once per scale instead of one per step (None: paper).
+    # Why: docs/design.md#a-bank-of-coarser-samples
     sample_bank: int | None = None
     # Fewer iterations on the fine scales: the last scale trains `iterations * fine_iterations`.
     fine_iterations: float = 1.0
     # More on the coarse scales, which invent the layout and are the cheapest to train:
     # scale 0 trains `iterations * coarsest_iterations`, and the extra factor shrinks
     # geometrically to 1 at scale `coarse_scales` (1: scale 0 alone).
+    # Why: docs/design.md#more-iterations-at-the-coarse-scales
     coarsest_iterations: float = 1.0
     coarse_scales: int = 1
-    # Speed: run the networks in bfloat16 (autocast) on CPUs with native bf16 instructions:
-    # about 20 % less time per iteration on the larger levels, the same quality on the
-    # benchmark (two seeds). fp32 elsewhere, where bf16 would be emulated and slower.
+    # Speed: run the networks in bfloat16 (autocast) on CPUs with native bf16 instructions,
+    # on levels large enough to gain from it; fp32 elsewhere, where bf16 would be emulated.
+    # Why: docs/design.md#bf16-and-channels-last
     bf16: bool = False
     # Super-resolution: train for upsampling by this factor (None: random generation).
     sr_factor: float | None = None
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        # The generator steps reuse the last critic step's inputs, so both kinds of step must run.
+        for name in ("d_steps", "g_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1 (got {getattr(self, name)}).")
 
     def iterations_at(self, scale: int, num_scales: int) -> int:
         """Iterations for one scale: linear from `iterations` at scale 0 to the fine-scale share,
@@ -112,8 +122,8 @@ _FAST = TrainConfig(
     preset="fast",
     # A 16 px coarsest level instead of 25: G_0's 11 px window then spans most of it, so
     # the zero padding tells nearly every pixel where it is and G_0 can lay out the scene
-    # as the image does. At 25 px the middle 15 rows see only noise, and the samples'
-    # layout fell apart (benchmarks/RESULTS.md: SWD, layout distance, two seeds).
+    # as the image does; at 25 px the middle rows see only noise.
+    # Why: docs/design.md#a-16-px-coarsest-level
     min_size=16,
     iterations=260,
     fine_iterations=0.6,
@@ -132,8 +142,8 @@ PRESETS: dict[str, TrainConfig] = {
     # fast's recipe with twice the iterations above the coarsest scale: the finer scales are
     # where fast's samples fall short (texture), and their iterations buy the most quality.
     # Halving the coarsest factor keeps scale 0 at fast's count. Batch norm, as in the paper,
-    # is what brings NN realism past the published samples'; it makes a run about 1.9x longer
-    # and the samples less varied (benchmarks/RESULTS.md).
+    # trades a longer run and less varied samples for more realistic ones.
+    # Why: docs/design.md#batch-norm-in-quality-not-in-fast
     "quality": dataclasses.replace(
         _FAST,
         preset="quality",
@@ -149,3 +159,8 @@ def preset(name: str, **overrides: object) -> TrainConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown preset '{name}'; choose one of {sorted(PRESETS)}.")
     return dataclasses.replace(PRESETS[name], **overrides)
+
+
+def preset_with_options(name: str, **options: object) -> TrainConfig:
+    """A preset with the options a user gave; None means "not given" and keeps the preset's value."""
+    return preset(name, **{setting: value for setting, value in options.items() if value is not None})

@@ -17,6 +17,20 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
+
+
+def image_files(folder: str | Path) -> list[Path]:
+    """The folder's image files (by suffix, not in subfolders), sorted by name; none is an error."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"'{folder}' is not a folder of images.")
+    files = sorted(path for path in folder.iterdir() if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"'{folder}' holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}).")
+    return files
+
+
 ImageSource = str | Path | bytes | np.ndarray | Image.Image | torch.Tensor
 
 SUPPORTED_FORMATS = "PNG, JPEG, WebP, BMP or TIFF"

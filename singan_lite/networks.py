@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from singan_lite.batch_norm import BatchNorm2d
+from .batch_norm import BatchNorm2d
 
 NUM_CONVS = 5
 KERNEL = 3
@@ -23,6 +23,8 @@ def scale_width(scale: int, base: int = 32, cap: int = 128, double_every: int = 
 
 
 def _conv_block(in_channels: int, out_channels: int, batch_norm: bool) -> nn.Sequential:
+    # nn.BatchNorm2d's results, with a double backward cheap enough for the gradient penalty.
+    # Why: docs/design.md#batch-norms-double-backward
     norm = BatchNorm2d(out_channels) if batch_norm else nn.Identity()
     return nn.Sequential(nn.Conv2d(in_channels, out_channels, KERNEL), norm, nn.LeakyReLU(0.2))
 

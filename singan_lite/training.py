@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from .config import TrainConfig
 from .imaging import ImageSource, load_image, resize
 from .model import SinGAN, make_generator
 from .networks import Critic, Generator
 from .pyramid import build_pyramid, plan_pyramid
+from .speed import RECALIBRATION_PASSES, CoarserSamples, SpeedPolicy, Window, crop, recalibrate_batch_norm
+from .speed import native_bf16 as native_bf16  # re-exported: benchmarks/common.py imports it from here
 
 
 @dataclass(frozen=True)
@@ -63,88 +64,54 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return device
 
 
-def native_bf16(device: torch.device) -> bool:
-    """Whether bf16 autocast pays here: only a CPU with bf16 dot-product instructions (AVX512-BF16,
-    AMX-BF16) runs it faster than fp32; oneDNN emulates bf16 on other AVX-512 CPUs, several times
-    slower. GPUs are left in fp32: the networks are so small that per-operation overhead, not
-    arithmetic, sets their speed.
+def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """WGAN-GP's GP: the critic's gradient norm (per pixel, over channels) at a random mix of
+    real and fake, pulled towards 1.
     """
-    if device.type != "cpu":
-        return False
-    capabilities = getattr(torch.cpu, "get_capabilities", dict)()
-    return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
-
-
-# Below about 32x32 px, bf16 autocast costs more than it saves: each step casts the weights
-# anew, and the convolutions are too small for the bf16 instructions to pay. On a Xeon with
-# AMX-BF16 (2 threads, channels-last), ms per iteration of `fast` in fp32 and bf16: 33 and 41
-# at 16x22, even at 21x28 and 27x35, 100 and 76 at 34x45 (benchmarks/RESULTS.md).
-BF16_MIN_PIXELS = 32 * 32
-
-
-# Whole-level passes that set batch norm's running statistics after training on windows.
-RECALIBRATION_PASSES = 16
-
-
-def _window_size(size: tuple[int, int], crop: int | None) -> tuple[int, int]:
-    """The size of the windows a scale trains on: the whole level, or at most crop x crop of it."""
-    height, width = size
-    return size if crop is None else (min(crop, height), min(crop, width))
-
-
-def gradient_penalty(
-    critic: Critic, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator
-) -> torch.Tensor:
-    """WGAN-GP: the critic's gradient norm (per pixel, over channels) pulled towards 1."""
-    mix = torch.rand((), generator=generator, device=generator.device)
+    mix = torch.rand((), generator=rng, device=rng.device)
     between = (mix * real + (1 - mix) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(between).sum(), between, create_graph=True)
-    # The norm spelt out: grad.norm(dim=1) takes PyTorch's slow strided reduction on CPU, 40
-    # times slower at 96x96 (1.1 ms against 26 us). The floor keeps sqrt's gradient finite.
+    # The norm spelt out rather than grad.norm(dim=1); the floor keeps sqrt's gradient finite.
+    # Why: docs/design.md#the-gradient-penalty-norm
     norm = grad.square().sum(dim=1).clamp_min(1e-12).sqrt()
     return ((norm - 1) ** 2).mean()
 
 
-def _random_window(
-    size: tuple[int, int], crop: int | None, generator: torch.Generator
-) -> tuple[int, int, int, int] | None:
-    """A crop x crop window inside a level, or None when the level is no larger than the crop."""
-    height, width = size
-    if crop is None or (height <= crop and width <= crop):
-        return None
-    crop_h, crop_w = _window_size(size, crop)
-    top = int(torch.randint(0, height - crop_h + 1, (), generator=generator, device=generator.device))
-    left = int(torch.randint(0, width - crop_w + 1, (), generator=generator, device=generator.device))
-    return top, left, crop_h, crop_w
+@dataclass(frozen=True)
+class StepInputs:
+    """What an adversarial step feeds G_n: up(x~_{n-1}) of a random coarser sample, the unscaled
+    noise z_n, and the window of the level the step trains on (None: the whole level).
+    """
 
-
-def _crop(image: torch.Tensor, window: tuple[int, int, int, int] | None) -> torch.Tensor:
-    if window is None:
-        return image
-    top, left, height, width = window
-    return image[..., top : top + height, left : left + width]
+    previous: torch.Tensor
+    noise: torch.Tensor
+    window: Window | None
 
 
 class ScaleTrainer:
     """Trains G_n and D_n for one scale against the frozen scales below it.
 
+    The recipe is the paper's; `speed` (singan_lite/speed.py) decides how its steps run.
     Subclasses may change what comes from below (`random_previous`, `rec_previous`):
     the paint fine-tune trains on quantised coarser images this way.
     """
 
-    def __init__(self, model: SinGAN, scale: int, real: torch.Tensor, generator: torch.Generator) -> None:
-        self.model, self.scale, self.real, self.rng = model, scale, real, generator
-        config = model.config
-        self.config = config
+    def __init__(self, model: SinGAN, scale: int, real: torch.Tensor, rng: torch.Generator) -> None:
+        self.model, self.scale, self.real, self.rng = model, scale, real, rng
+        self.config = config = model.config
+        self.size = size = tuple(real.shape[-2:])
         device = model.device
+        self.speed = SpeedPolicy.for_level(config, device, size)
         width = model.width_at(scale)
         self.generator_net = Generator(width, config.batch_norm).to(device)
         self.critic_net = Critic(width, config.batch_norm).to(device)
+        # A scale as wide as the one below starts from its trained G and D.
         if scale > 0 and model.width_at(scale - 1) == width:
             self.generator_net.load_state_dict(model.generators[scale - 1].state_dict())
             if model.critic_state is not None:
                 self.critic_net.load_state_dict(model.critic_state)
-        size = tuple(real.shape[-2:])
+        # The reconstruction path: {z*, 0, 0, ...} through the frozen scales. sigma_0 = 1; above,
+        # sigma_n is `noise_amp` (0.1) x the RMSE of up(rec_{n-1}) against x_n: the detail left to add.
         if scale == 0:
             self.noise_amp = 1.0
             self.rec_previous = torch.zeros_like(real)
@@ -154,129 +121,125 @@ class ScaleTrainer:
             rmse = torch.sqrt(F.mse_loss(self.rec_previous, real)).item()
             self.noise_amp = config.noise_amp * rmse
             self.rec_noise = torch.zeros_like(real)
-        self.size = size
-        large_enough = math.prod(_window_size(size, config.crop_size)) >= BF16_MIN_PIXELS
-        self.bf16 = config.bf16 and native_bf16(device) and large_enough
-        if self.bf16:
-            # oneDNN's bf16 convolutions work in channels-last; given NCHW activations, each
-            # one copies its input to channels-last, forward and backward: a third of a step's
-            # time at 96x96 on a Xeon (benchmarks/RESULTS.md).
-            self._set_layout(torch.channels_last)
-        self.bank: torch.Tensor | None = None
-        self.optG = self._adam(self.generator_net)
-        self.optD = self._adam(self.critic_net)
+        self.speed.set_training_layout(self.networks)
+        self.coarser_samples = CoarserSamples(self._sample_coarser, self.speed.sample_bank)
+        self.optG = self.speed.adam(self.generator_net, config.lr, config.betas)
+        self.optD = self.speed.adam(self.critic_net, config.lr, config.betas)
 
-    def _set_layout(self, memory_format: torch.memory_format) -> None:
-        for net in (self.generator_net, self.critic_net):
-            net.to(memory_format=memory_format)
+    @property
+    def networks(self) -> tuple[Generator, Critic]:
+        return self.generator_net, self.critic_net
 
     def restore_layout(self) -> None:
-        """Back to PyTorch's default layout, the one a saved and loaded model has, so a model
-        samples exactly the same before and after it is saved.
-        """
-        self._set_layout(torch.contiguous_format)
-
-    def _adam(self, net: nn.Module) -> torch.optim.Adam:
-        """Adam in one fused kernel per parameter instead of about ten small operations. On a CPU a
-        step of a width-32 critic takes 0.17 to 0.19 ms against 0.56 to 0.83 ms: with six steps an
-        iteration, 2 to 4 ms of the 40 to 55 ms an iteration takes at the coarsest scale.
-        """
-        return torch.optim.Adam(net.parameters(), lr=self.config.lr, betas=self.config.betas, fused=True)
+        """The networks back in the layout a saved and loaded model has."""
+        self.speed.restore_layout(self.networks)
 
     def set_learning_rate(self, lr: float) -> None:
         for optimiser in (self.optG, self.optD):
             for group in optimiser.param_groups:
                 group["lr"] = lr
 
-    def random_previous(self) -> torch.Tensor:
-        """up(x_{n-1}) for a random sample through the frozen scales.
-
-        The paper draws a fresh one every step. The frozen scales never change while
-        this scale trains, so a bank drawn once (`config.sample_bank`) comes from the
-        same distribution at a fraction of the cost.
-        """
-        if self.scale == 0:
-            return torch.zeros_like(self.real)
-        if self.config.sample_bank is None:
-            return resize(self.model.sample(generator=self.rng), self.size)
-        if self.bank is None:
-            self.bank = resize(self.model.sample(self.config.sample_bank, generator=self.rng), self.size)
-        pick = int(torch.randint(0, len(self.bank), (), generator=self.rng, device=self.rng.device))
-        return self.bank[pick : pick + 1]
-
-    def _autocast(self) -> torch.autocast:
-        """The forward passes' precision; the backward passes follow it without being wrapped."""
-        return torch.autocast(self.real.device.type, dtype=torch.bfloat16, enabled=self.bf16)
-
-    def _noise(self) -> torch.Tensor:
+    def draw_noise(self) -> torch.Tensor:
+        """z_n: unscaled noise for the whole level (grey at scale 0)."""
         return self.model.draw_noise(self.scale, self.size, 1, self.rng)
 
-    def recalibrate_batch_norm(self, passes: int = RECALIBRATION_PASSES) -> None:
-        """Batch norm's running statistics from whole-level passes, for a generator trained on windows.
+    def _sample_coarser(self, num: int, rng: torch.Generator) -> torch.Tensor:
+        return resize(self.model.sample(num, generator=rng), self.size)
 
-        Sampling runs the generator on whole levels with the running statistics, which training
-        on windows filled with the statistics of windows. Recomputed from random whole-level
-        passes, with equal weights, the samples came out sharper and SIFID fell from 5.69 to
-        4.75 on four benchmark images (benchmarks/RESULTS.md).
+    def random_previous(self) -> torch.Tensor:
+        """up(x~_{n-1}) for a random sample through the frozen scales; zeros at scale 0."""
+        if self.scale == 0:
+            return torch.zeros_like(self.real)
+        return self.coarser_samples.next(self.rng)
+
+    def draw_inputs(self) -> StepInputs:
+        """The inputs of one critic step, drawn in this order from `rng`: coarser sample, noise, window."""
+        previous = self.random_previous()
+        noise = self.draw_noise()
+        # Real and fake are cropped at the same window, as the paper compares whole images: a
+        # sky window against a grass window would push colours about, step to step.
+        return StepInputs(previous, noise, self.speed.random_window(self.rng))
+
+    def reconstruction_noise(self) -> torch.Tensor:
+        """The noise of the reconstruction path: z* at scale 0, zeros above. With `redraw_z_star`,
+        a fresh noise map at scale 0 instead, as the reference release does.
+        Why: docs/design.md#redrawn-reconstruction-noise-at-scale-0
         """
-        norms = [layer for layer in self.generator_net.modules() if isinstance(layer, nn.BatchNorm2d)]
-        if not norms or _window_size(self.size, self.config.crop_size) == self.size:
-            return
-        momentum = norms[0].momentum
-        for norm in norms:
-            norm.reset_running_stats()
-            norm.momentum = None  # a cumulative average: every pass weighs the same
-        with torch.no_grad():
-            for _ in range(passes):
-                self.generator_net(self.noise_amp * self._noise(), self.random_previous())
-        for norm in norms:
-            norm.momentum = momentum
+        return self.draw_noise() if self.scale == 0 and self.config.redraw_z_star else self.rec_noise
+
+    def critic_step(self, inputs: StepInputs) -> dict[str, torch.Tensor]:
+        """One Adam step of D_n on WGAN-GP's loss
+
+            L_D = D_n(x~_n) - D_n(x_n) + lambda * GP,  x~_n = G_n(sigma_n z_n, up(x~_{n-1})),
+
+        D_n's score being the mean of its patch map, lambda = `gp_weight`. G_n is not updated.
+        """
+        real = crop(self.real, inputs.window)
+        with self.speed.autocast():
+            with torch.no_grad():
+                fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.window)
+            d_real = self.critic_net(real).float().mean()
+            d_fake = self.critic_net(fake).float().mean()
+            penalty = gradient_penalty(self.critic_net, real, fake, self.rng)
+            loss = d_fake - d_real + self.config.gp_weight * penalty
+        self.optD.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optD.step()
+        return {"d_real": d_real.detach(), "d_fake": d_fake.detach(), "gradient_penalty": penalty.detach()}
+
+    def generator_step(self, inputs: StepInputs, rec_noise: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One Adam step of G_n on the adversarial loss plus alpha times the reconstruction loss
+
+            L_G = -D_n(G_n(sigma_n z_n, up(x~_{n-1}))) + alpha * ||G_n(sigma_n z_rec, up(rec_{n-1})) - x_n||^2,
+
+        with z_rec = `rec_noise`, the squared norm a mean squared error, alpha = `alpha`. The
+        reconstruction trains on a window of its own. D_n is not updated.
+        """
+        rec_window = self.speed.random_window(self.rng)
+        with self.speed.autocast():
+            # Regenerated in every step: reusing one graph across steps breaks on modern PyTorch.
+            fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.window)
+            adversarial = -self.critic_net(fake).float().mean()
+            reconstruction = self.generator_net(self.noise_amp * rec_noise, self.rec_previous, rec_window)
+            rec_loss = F.mse_loss(reconstruction, crop(self.real, rec_window))
+            loss = adversarial + self.config.alpha * rec_loss
+        self.optG.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optG.step()
+        return {"g_adversarial": adversarial.detach(), "reconstruction": rec_loss.detach()}
 
     def iteration(self) -> dict[str, float]:
-        """One iteration: `d_steps` critic updates, then `g_steps` generator updates."""
-        config, generator_net, critic_net, amp = self.config, self.generator_net, self.critic_net, self.noise_amp
-        critic_net.requires_grad_(True)
-        for _ in range(config.d_steps):
-            previous, noise = self.random_previous(), self._noise()
-            # Real and fake windows at the same place, as the paper compares whole images: a
-            # sky window against a grass window would push colours about, step to step.
-            window = _random_window(self.size, config.crop_size, self.rng)
-            real = _crop(self.real, window)
-            with self._autocast():
-                with torch.no_grad():
-                    fake = generator_net(amp * noise, previous, window)
-                d_real = critic_net(real).float().mean()
-                d_fake = critic_net(fake).float().mean()
-                penalty = gradient_penalty(critic_net, real, fake, self.rng)
-                loss_d = d_fake - d_real + config.gp_weight * penalty
-            self.optD.zero_grad(set_to_none=True)
-            loss_d.backward()
-            self.optD.step()
-        critic_net.requires_grad_(False)
-        rec_noise = self._noise() if self.scale == 0 and config.redraw_z_star else self.rec_noise
-        for _ in range(config.g_steps):
-            # Regenerated in every G step: reusing one graph across steps breaks on modern PyTorch.
-            rec_window = _random_window(self.size, config.crop_size, self.rng)
-            with self._autocast():
-                fake = generator_net(amp * noise, previous, window)
-                adversarial = -critic_net(fake).float().mean()
-                reconstruction = generator_net(rec_noise * amp, self.rec_previous, rec_window)
-                rec_loss = F.mse_loss(reconstruction, _crop(self.real, rec_window))
-                loss_g = adversarial + config.alpha * rec_loss
-            self.optG.zero_grad(set_to_none=True)
-            loss_g.backward()
-            self.optG.step()
-        return {
-            "d_real": d_real.item(),
-            "d_fake": d_fake.item(),
-            "gradient_penalty": penalty.item(),
-            "g_adversarial": adversarial.item(),
-            "reconstruction": rec_loss.item(),
-        }
+        """One iteration: `d_steps` critic steps, then `g_steps` generator steps; the last steps' losses."""
+        self.critic_net.requires_grad_(True)
+        for _ in range(self.config.d_steps):
+            critic_inputs = self.draw_inputs()
+            critic_losses = self.critic_step(critic_inputs)
+        self.critic_net.requires_grad_(False)
+        rec_noise = self.reconstruction_noise()
+        for _ in range(self.config.g_steps):
+            # The last critic step's inputs, not fresh ones, as the reference release does.
+            generator_losses = self.generator_step(critic_inputs, rec_noise)
+        return {name: value.item() for name, value in {**critic_losses, **generator_losses}.items()}
+
+    def recalibrate_batch_norm(self, passes: int = RECALIBRATION_PASSES) -> None:
+        """After training on windows, batch norm's running statistics from whole-level samples."""
+        if not self.speed.trains_on_windows:
+            return
+
+        def run_whole_level() -> None:
+            noise = self.draw_noise()  # before the coarser sample: the order `rng` is drawn in
+            self.generator_net(self.noise_amp * noise, self.random_previous())
+
+        recalibrate_batch_norm(self.generator_net, run_whole_level, passes)
 
 
 def run_iterations(trainer: ScaleTrainer, iterations: int, on_event: EventCallback | None) -> bool:
-    """Train one scale for `iterations`, with the x0.1 step at 80 %; True if the callback asked to stop."""
+    """Train one scale for `iterations`; True if the callback asked to stop.
+
+    The learning rate drops by `lr_decay` once `lr_decay_at` of the iterations are done (the
+    paper: x0.1 after 80 %). A finished scale gets the default layout back and, if it trained
+    on windows, batch norm statistics from whole levels; a stopped one skips the recalibration.
+    """
     config = trainer.config
     decay_at = math.ceil(config.lr_decay_at * iterations)
     stopped = False
@@ -299,6 +262,7 @@ def _draw_z_star(size: tuple[int, int], seed: int) -> torch.Tensor:
 
     Drawn from torch's stream for `seed`, z* would be the first noise map of
     `sample(seed=seed)`: the first "new" sample would be the training image again.
+    Why: docs/design.md#z-star-from-its-own-random-family
     """
     noise = np.random.default_rng(seed).standard_normal((1, 1, *size), dtype=np.float32)
     return torch.from_numpy(noise)

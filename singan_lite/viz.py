@@ -125,8 +125,8 @@ def loss_curves(
         if logarithmic:
             figure.update_yaxes(type="log", dtick="D2", row=row, col=1)
     # Shapes and labels go in with one layout update: plotly validates the whole list on
-    # every add_vrect or add_annotation, which made a live figure of a whole `fast` run
-    # take a second or two to build, once per redraw.
+    # every add_vrect or add_annotation, so adding them one by one makes a live figure of
+    # a whole run slow to rebuild at every redraw (docs/design.md#the-app).
     spans = _scale_spans(iterations)
     figure.update_layout(
         shapes=[

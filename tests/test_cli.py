@@ -1,20 +1,32 @@
 import json
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
-from singan_lite import SinGAN
+from singan_lite import SinGAN, load_image, plan_pyramid, preset, save_image
+from singan_lite.cli import main, paper_training_seconds
 
-from .conftest import ROOT, TINY_IMAGE
+from .conftest import ASSETS, ROOT, TINY_IMAGE
+
+INPUTS = ASSETS / "inputs"
+COMMANDS = ("pyramid", "train", "sample", "paint", "edit", "harmonize", "superres", "animate", "evaluate")
 
 
 def run_cli(*args, cwd=ROOT):
     return subprocess.run(
         [sys.executable, "-m", "singan_lite", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
     )
+
+
+def image_size(path):
+    with Image.open(path) as image:
+        return image.size
 
 
 def test_pyramid_prints_the_reference_levels(tmp_path):
@@ -30,12 +42,12 @@ def test_pyramid_prints_the_reference_levels(tmp_path):
 def test_train_then_sample(tmp_path):
     model = tmp_path / "m.safetensors"
     snapshots = tmp_path / "snaps"
-    settings = ["--max-size", 40, "--min-size", 20, "--iters", 2, "--no-batch-norm"]
+    settings = ["--preset", "quality", "--max-size", 40, "--min-size", 20, "--iters", 2, "--no-batch-norm"]
     trained = run_cli("train", TINY_IMAGE, "-o", model, *settings, "--snapshots", snapshots)
     assert trained.returncode == 0, trained.stderr
     loaded = SinGAN.load(model)
     assert min(loaded.sizes[0]) == 20
-    # The paper preset has batch norm; the flag takes it out of the saved settings and the networks.
+    # The quality preset has batch norm; the flag takes it out of the saved settings and the networks.
     assert not loaded.config.batch_norm
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for g in loaded.generators for m in g.modules())
     assert (snapshots / "scale00_sample.png").exists()
@@ -73,3 +85,147 @@ def test_bad_inputs_give_one_clear_line(tmp_path):
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+
+
+def test_help_lists_every_command_and_the_console_script_runs():
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
+    assert all(command in result.stdout for command in COMMANDS)
+    # `pip install .` (and requirements-dev.txt's `-e .`) puts the console script beside python.
+    script = Path(sysconfig.get_path("scripts")) / "singan-lite"
+    installed = subprocess.run([script, "train", "--help"], capture_output=True, text=True, timeout=60)
+    assert installed.returncode == 0, installed.stderr
+    assert "--preset" in installed.stdout
+
+
+def test_train_defaults_to_the_fast_preset(tmp_path):
+    model = tmp_path / "m.safetensors"
+    result = run_cli("train", TINY_IMAGE, "-o", model, "--max-size", 32, "--iters", 1)
+    assert result.returncode == 0, result.stderr
+    assert "paper preset" not in result.stderr
+    assert SinGAN.load(model).config.preset == "fast"
+
+
+def test_paper_preset_says_how_long_it_takes_before_training(tmp_path):
+    model = tmp_path / "m.safetensors"
+    result = run_cli("train", TINY_IMAGE, "-o", model, "--preset", "paper", "--max-size", 32, "--iters", 1)
+    assert result.returncode == 0, result.stderr
+    announcement = result.stderr.splitlines()[0]
+    assert announcement.startswith("the paper preset: ") and " about " in announcement, result.stderr
+    assert SinGAN.load(model).config.preset == "paper"
+
+
+def test_the_paper_estimate_grows_with_the_pyramid_and_the_iterations():
+    height, width = load_image(TINY_IMAGE).shape[-2:]
+    paper = preset("paper")
+    sizes = plan_pyramid(height, width, paper.min_size, paper.max_size, paper.scale_factor).sizes
+    full = paper_training_seconds(paper, sizes)
+    # The published recipe on a 250 px image takes most of a day on a small CPU, not minutes.
+    assert 6 * 3600 < full < 48 * 3600
+    assert paper_training_seconds(preset("paper", iterations=20), sizes) == pytest.approx(full / 100)
+    assert paper_training_seconds(paper, sizes, first_scale=len(sizes) - 1) > full / 2
+    assert paper_training_seconds(paper, sizes[:3]) < full / 100
+
+
+def test_paint_edit_and_harmonize_write_what_they_say(tiny_model_path, tmp_path):
+    model = SinGAN.load(tiny_model_path)
+    width_height = (model.real.shape[-1], model.real.shape[-2])
+
+    painted = run_cli("paint", tiny_model_path, INPUTS / "paint_mountains.png", "-o", tmp_path / "p.png", "--seed", 0)
+    assert painted.returncode == 0, painted.stderr
+    assert image_size(tmp_path / "p.png") == width_height
+    assert "p.png" in painted.stdout
+
+    for task, image, mask in (
+        ("edit", "edit_mountains.png", "edit_mountains_mask.png"),
+        ("harmonize", "harmonize_clouds.png", "harmonize_clouds_mask.png"),
+    ):
+        out = tmp_path / f"{task}.png"
+        result = run_cli(task, tiny_model_path, INPUTS / image, INPUTS / mask, "-o", out, "--scale", 2)
+        assert result.returncode == 0, result.stderr
+        assert image_size(out) == image_size(tmp_path / f"{task}_raw.png") == width_height
+        assert f"{task}_raw.png" in result.stdout
+
+
+def test_quantised_paint_saves_the_finetuned_model(tiny_model_path, tmp_path):
+    tuned = tmp_path / "tuned.safetensors"
+    result = run_cli(
+        "paint", tiny_model_path, INPUTS / "paint_mountains.png", "-o", tmp_path / "q.png",
+        "--quantize", "--finetune-iters", 2, "--save-model", tuned,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "q.png").exists()
+    assert SinGAN.load(tuned).trained_scales == SinGAN.load(tiny_model_path).trained_scales
+
+
+def test_train_for_super_resolution_then_upsample(tmp_path):
+    model = tmp_path / "sr.safetensors"
+    trained = run_cli("train", TINY_IMAGE, "-o", model, "--max-size", 40, "--iters", 2, "--sr-factor", 2)
+    assert trained.returncode == 0, trained.stderr
+    height, width = SinGAN.load(model).real.shape[-2:]
+
+    result = run_cli("superres", model, "-o", tmp_path / "sr.png")
+    assert result.returncode == 0, result.stderr
+    assert image_size(tmp_path / "sr.png") == (2 * width, 2 * height)
+
+    small = tmp_path / "small.png"
+    Image.fromarray(np.full((15, 21, 3), 90, np.uint8)).save(small)
+    result = run_cli("superres", model, small, "-o", tmp_path / "sr_small.png")
+    assert result.returncode == 0, result.stderr
+    assert image_size(tmp_path / "sr_small.png") == (42, 30)
+
+
+def test_animate_writes_gif_and_mp4(tiny_model_path, tmp_path):
+    gif = tmp_path / "a.gif"
+    result = run_cli("animate", tiny_model_path, "-o", gif, "--frames", 6, "--fps", 5, "--scale-h", 1.5, "--seed", 0)
+    assert result.returncode == 0, result.stderr
+    with Image.open(gif) as animation:
+        assert animation.n_frames == 6
+        assert animation.width > animation.height
+    mp4 = tmp_path / "a.mp4"
+    result = run_cli("animate", tiny_model_path, "-o", mp4, "--frames", 4, "--start-scale", 1)
+    assert result.returncode == 0, result.stderr
+    assert mp4.stat().st_size > 0
+
+
+def test_evaluate_prints_the_measures_as_json(tiny_model, tmp_path):
+    folder = tmp_path / "samples"
+    for index, sample in enumerate(tiny_model.sample(2, seed=0)):
+        save_image(sample, folder / f"{index}.png")
+    (folder / "notes.txt").write_text("not an image, skipped")
+    real = save_image(tiny_model.real, tmp_path / "real.png")
+    result = run_cli("evaluate", real, folder)
+    assert result.returncode == 0, result.stderr
+    measures = json.loads(result.stdout)
+    assert measures["num_samples"] == 2
+    assert {"swd", "nn_realism", "nn_coverage", "diversity"} <= set(measures)
+
+
+@pytest.fixture()
+def bad_inputs(tiny_model_path, tmp_path):
+    black = tmp_path / "black.png"
+    Image.fromarray(np.zeros((10, 10), np.uint8)).save(black)
+    junk = tmp_path / "junk.png"
+    junk.write_text("not an image")
+    (tmp_path / "empty").mkdir()
+    model, painting, out = tiny_model_path, INPUTS / "paint_mountains.png", tmp_path / "out.png"
+    return [
+        ("paint", model, painting, "-o", out, "--scale", 0),
+        ("paint", model, junk, "-o", out),
+        ("paint", model, painting, "-o", tmp_path / "out.unknown"),
+        ("paint", model, painting, "-o", out, "--save-model", tmp_path / "m.safetensors"),
+        ("edit", model, INPUTS / "edit_mountains.png", black, "-o", out),
+        ("harmonize", model, INPUTS / "harmonize_clouds.png", tmp_path / "missing.png", "-o", out),
+        ("superres", model, "-o", out),
+        ("animate", model, "-o", tmp_path / "a.avi"),
+        ("animate", model, "-o", tmp_path / "a.gif", "--frames", 0),
+        ("evaluate", TINY_IMAGE, tmp_path / "empty"),
+    ]
+
+
+def test_bad_task_inputs_give_one_clear_line(bad_inputs, capsys):
+    for args in bad_inputs:
+        code = main([str(arg) for arg in args])
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert code == 2, args
+        assert len(lines) == 1 and lines[0].startswith("error: "), (args, lines)

@@ -26,12 +26,12 @@ def _enlarge(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 def explore_pyramid(model: SinGAN, seed: int) -> list[Captioned]:
     """Four captioned images per trained scale (real, reconstruction, sample, residual), row by row."""
     finest = model.sizes[model.trained_scales - 1]
-    generator = make_generator(int(seed))
+    rng = make_generator(int(seed))
     tiles: list[Captioned] = []
     sample = None
     for scale in range(model.trained_scales):
         height, width = model.sizes[scale]
-        noise = model.draw_noise(scale, (height, width), 1, generator)
+        noise = model.draw_noise(scale, (height, width), 1, rng)
         below = torch.zeros_like(noise) if sample is None else resize(sample, (height, width))
         sample = model.synthesise(scale, sample, [noise], stop_scale=scale)
         residual = sample - below

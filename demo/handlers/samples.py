@@ -8,7 +8,7 @@ from singan_lite import SinGAN, to_uint8
 from singan_lite.model import make_generator
 
 MAX_SAMPLES = 16
-# Samples are synthesised a few at a time: a batch of 16 wide samples would need gigabytes.
+# Samples are synthesised a few at a time, so many wide samples never need memory all at once.
 BATCH = 2
 
 Captioned = tuple[np.ndarray, str]
@@ -21,10 +21,10 @@ def generate_samples(
     num, start_scale, seed = int(num), int(start_scale), int(seed)
     if not 1 <= num <= MAX_SAMPLES:
         raise ValueError(f"the number of samples must be between 1 and {MAX_SAMPLES} (got {num}).")
-    generator = make_generator(seed)
+    rng = make_generator(seed)
     images = []
     for first in range(0, num, BATCH):
-        batch = model.sample(min(BATCH, num - first), start_scale, scale_h, scale_v, generator=generator)
+        batch = model.sample(min(BATCH, num - first), start_scale, scale_h, scale_v, generator=rng)
         images.extend(to_uint8(image) for image in batch)
     height, width = images[0].shape[:2]
     return [(image, f"seed {seed} · #{index + 1} · {width}×{height}") for index, image in enumerate(images)]

@@ -96,11 +96,11 @@ def _snapshots(event: ScaleEvent) -> list[Captioned]:
     ]
 
 
-# Each redraw of the loss figure costs the server about 0.1 s late in a run (building and
-# serialising it, time taken from training on 2 cores) and the browser a re-render:
-# between finished scales it is redrawn at most this often.
+# Each redraw of the loss figure costs the server time that training would use (building and
+# serialising it grows with the run) and the browser a re-render: between finished scales
+# it is redrawn at most this often. Why: docs/design.md#the-app
 FIGURE_SECONDS = 10.0
-# Points per loss curve in the live figure: a paper-preset run logs 18,000 iterations.
+# Points per loss curve in the live figure: a paper-preset run logs thousands of iterations per scale.
 MAX_PLOTTED_POINTS = 1500
 
 

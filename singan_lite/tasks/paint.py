@@ -19,8 +19,7 @@ from .palette import kmeans_colours, map_to_palette
 
 PALETTE_SIZE = 5
 # A short fine-tune, not the paper's full 2000-iteration re-training: G_scale starts from
-# its trained weights and only has to adapt them to flat inputs (on the test model, five
-# iterations already halve its reconstruction error on the quantised image).
+# its trained weights and only has to adapt them to flat inputs.
 FINETUNE_ITERATIONS = 100
 
 

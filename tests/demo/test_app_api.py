@@ -14,10 +14,10 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from demo.models import ModelRegistry
-from demo.ui import PROGRESS_POLL_SECONDS, QUEUE_POLL_SECONDS, build_demo, launch_options
+from demo.ui import build_demo, launch_options
 from singan_lite import ScaleEvent, SinGAN, train
 
-from .conftest import ASSETS, TINY_IMAGE, tiny_config
+from ..conftest import ASSETS, TINY_IMAGE, tiny_config
 
 INPUTS = ASSETS / "inputs"
 TINY_TRAINING = ("paper", 40, 0, 2)  # preset, max size, seed, iterations per scale
@@ -59,8 +59,8 @@ def app_url(tmp_path_factory, tiny_model_path):
 
 
 def _client(url: str) -> Client:
-    # httpx's own 5 s read timeout, which the client's cancel request uses, is too short for a
-    # server that shares 2 cores with a training process: a cancel once timed out on a busy machine.
+    # httpx's own read timeout, which the client's cancel request uses, is too short for a
+    # server that shares its cores with a training process.
     return Client(url, verbose=False, httpx_kwargs={"timeout": 60})
 
 
@@ -266,11 +266,3 @@ def test_uploads_are_previewed_and_a_corrupt_one_is_explained(client, tmp_path):
         client.predict(handle_file(broken), api_name="/train_preview")
     with pytest.raises(AppError, match="not a readable image"):
         client.predict(handle_file(broken), *TINY_TRAINING, api_name="/train")
-
-
-def test_the_queue_polls_gently(tmp_path):
-    # Gradio's own 1 ms polling kept the server's event loop awake 800 times a second, taking a
-    # few per cent of the 2 cores from training. A Gradio that renames these settings fails here.
-    queue = build_demo(ModelRegistry(tmp_path, device="cpu"))._queue
-    assert queue.sleep_when_free == QUEUE_POLL_SECONDS
-    assert queue.progress_update_sleep_when_free == PROGRESS_POLL_SECONDS

@@ -3,7 +3,7 @@
 Any JavaScript error on the page fails the test that caused it. With SINGAN_SCREENSHOTS
 set to a folder, one more test runs the app on the shipped models (assets/models) and
 saves each tab there as a PNG once its results show
-(`SINGAN_SCREENSHOTS=docs/screenshots python -m pytest tests/test_browser.py`).
+(`SINGAN_SCREENSHOTS=docs/screenshots python -m pytest tests/demo/test_browser.py`).
 """
 
 import os
@@ -15,17 +15,17 @@ import pytest
 from demo.models import ModelRegistry, describe
 from demo.ui import build_demo, launch_options
 
-from .conftest import ASSETS
+from ..conftest import ASSETS
 
 CHROMIUM = shutil.which("chromium")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 
 SCREENSHOTS = Path(os.environ["SINGAN_SCREENSHOTS"]) if os.environ.get("SINGAN_SCREENSHOTS") else None
-# Generous: the machine may be shared; results usually show within seconds.
+# Generous: the machine may be shared with other work.
 WAIT_MS = 90_000
-# Training starts a child process that imports PyTorch: on a loaded machine (CI once ran
-# 4x slower than here) OpenMP's thread teams stall each other, and a 7 s run took over 90 s.
+# Training starts a child process that imports PyTorch: on a loaded machine OpenMP's thread
+# teams stall each other, and even the tiny training run can take minutes.
 TRAINING_WAIT_MS = 300_000
 # Which shipped model each screenshot shows (one with a matching example input, where there is one).
 SHOWCASE = {

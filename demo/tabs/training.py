@@ -1,0 +1,104 @@
+"""What the Train and Super-resolution tabs share: the settings, the run, and the Stop buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import gradio as gr
+
+from singan_lite import TrainConfig
+
+from ..handlers.train import TrainingUpdate, train_model, training_config
+from .shared import INSTANT, Shared
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """A press of a Train button: the image and the tab's settings (0 or None: the preset's)."""
+
+    image: str | None
+    preset_name: str
+    max_size: int
+    seed: int
+    iterations: int | None
+    sr_factor: float | None = None
+    min_size: int | None = None
+
+    def config(self) -> TrainConfig:
+        return training_config(
+            self.preset_name,
+            max_size=self.max_size,
+            seed=self.seed,
+            iterations=self.iterations,
+            sr_factor=self.sr_factor,
+            min_size=self.min_size,
+        )
+
+
+def training_settings(name: str, coarsest_level: bool) -> list[gr.components.Component]:
+    """Preset, size, and under Advanced the seed, iterations and (`coarsest_level`) min_size.
+
+    Super-resolution sets its own coarsest level, so its tab leaves that one out.
+    """
+    preset_name = gr.Radio(
+        ["fast", "quality", "paper"],
+        value="fast",
+        label="Preset",
+        info="for 250 px on 2 CPU cores: fast 3 to 6 minutes, quality about 13 (closest to the image), paper hours",
+    )
+    max_size = gr.Slider(
+        40, 400, 160, step=10, label="Max size (px)", info="the finest level's long side", elem_id=f"{name}-max-size"
+    )
+    with gr.Accordion("Advanced", open=False):
+        seed = gr.Number(0, label="Seed", precision=0, minimum=0)
+        iterations = gr.Number(
+            0, label="Iterations per scale (0: the preset's)", precision=0, minimum=0, elem_id=f"{name}-iterations"
+        )
+        settings = [preset_name, max_size, seed, iterations]
+        if coarsest_level:
+            settings.append(
+                gr.Number(
+                    0,
+                    label="Coarsest level, short side in px (0: the preset's, 16; paper 25)",
+                    info="larger: samples rearrange the scene more freely; smaller: they keep its layout",
+                    precision=0,
+                    minimum=0,
+                    elem_id=f"{name}-min-size",
+                )
+            )
+    return settings
+
+
+def stream_training(
+    shared: Shared, settings: TrainingSettings, session: dict, request: gr.Request, progress: gr.Progress
+) -> Iterator[TrainingUpdate]:
+    """Training with this browser session's stop switch, the progress bar, and notices as warnings."""
+    config = settings.config()
+    switch = shared.stops.arm(request.session_hash)
+    try:
+        for update in train_model(
+            settings.image, config, registry=shared.registry, session=session, stop=switch, notify=gr.Warning
+        ):
+            progress(update.fraction, desc=update.status)
+            yield update
+    finally:
+        shared.stops.release(request.session_hash, switch)
+
+
+def picker_after(shared: Shared, update: TrainingUpdate) -> tuple:
+    """The model file, picker and session after training: the new model selected, or all unchanged."""
+    if update.model_name is None:
+        return gr.skip(), gr.skip(), gr.skip()
+    choices = gr.update(choices=shared.registry.names(update.session), value=update.model_name)
+    return str(update.model_file), choices, update.session
+
+
+def wire_stop(shared: Shared, buttons: list[gr.Button]) -> None:
+    """Every Stop button stops the run of its own browser session, whichever tab started it."""
+
+    def stop_training(request: gr.Request) -> None:
+        if shared.stops.press(request.session_hash):
+            gr.Info("Stopping after this iteration; the finished scales are kept.")
+
+    gr.on([button.click for button in buttons], stop_training, None, None, api_name="stop_training", **INSTANT)

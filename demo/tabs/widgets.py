@@ -1,0 +1,60 @@
+"""Components several tabs place the same way: seeds, size and scale sliders, image uploads."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from .. import uploads
+from .shared import INSTANT, friendly
+
+MAX_SEED = 2**31
+# Single result images get a fixed height: otherwise Gradio sizes the box before the image arrives.
+OUTPUT_HEIGHT = 420
+
+
+def seed_box(name: str) -> gr.Number:
+    """A seed, and a button that draws a new one in the browser: no round trip, nothing for the API to offer."""
+    with gr.Row(equal_height=True):
+        seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED - 1, scale=3, elem_id=f"{name}-seed")
+        dice = gr.Button("Random", scale=1, min_width=60, size="sm")
+    dice.click(None, None, seed, js=f"() => Math.floor(Math.random() * {MAX_SEED})")
+    return seed
+
+
+def size_sliders() -> tuple[gr.Slider, gr.Slider]:
+    scale_h = gr.Slider(0.5, 3.0, 1.0, step=0.25, label="Width ×")
+    scale_v = gr.Slider(0.5, 3.0, 1.0, step=0.25, label="Height ×")
+    return scale_h, scale_v
+
+
+def injection_slider(name: str) -> gr.Slider:
+    return gr.Slider(
+        1, 8, 2, step=1, label="Injection scale", elem_id=f"{name}-scale", info="lower: the input only sets the layout"
+    )
+
+
+def scale_choice(lowest: int, top: int, value: int) -> dict:
+    """A scale slider's update for a model whose scales run from `lowest` to `top`.
+
+    Gradio refuses a slider whose minimum is not below its maximum, so a model that
+    leaves a single choice (one or two trained scales) hides the slider at that choice.
+    """
+    if top <= lowest:
+        return gr.update(minimum=lowest, maximum=lowest + 1, value=lowest, visible=False)
+    return gr.update(minimum=lowest, maximum=top, value=value, visible=True)
+
+
+def image_upload(label: str, name: str, value: str | None = None) -> gr.File:
+    """A file drop for any image format, with a preview that shows at once what the app will use.
+
+    A gr.File rather than a gr.Image: gr.Image decodes uploads itself and a corrupt
+    file would fail there with Gradio's message; here the library reads it and explains.
+    """
+    upload = gr.File(value, label=label, file_types=["image"], type="filepath", elem_id=f"{name}-image")
+    preview = gr.Image(value, label="Preview", format="png", interactive=False, height=220)
+
+    def show(path):
+        return uploads.preview(path, notify=gr.Warning)
+
+    upload.change(friendly(show), upload, preview, api_name=f"{name}_preview", **INSTANT)
+    return upload

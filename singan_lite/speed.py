@@ -1,0 +1,172 @@
+"""The speed policy: how a scale trains faster than the paper's recipe while learning the same thing.
+
+The trainer (training.py) follows the paper; this module decides, per level, how its steps run:
+- on windows of the level rather than the whole level, with batch norm's statistics recalibrated
+  on whole levels afterwards;
+- from a bank of coarser samples drawn once per scale rather than one fresh sample per step;
+- in bf16 autocast and channels-last layout, on CPUs with native bf16 and levels large enough;
+- with Adam fused into one kernel per parameter.
+One more decision lives in the networks themselves: their batch norm (singan_lite/batch_norm.py)
+has a closed-form double backward, used whenever a graph is differentiated twice, as the
+gradient penalty does. Why: docs/design.md#batch-norms-double-backward
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .config import TrainConfig
+
+# (top, left, height, width) of a level: the part of it one step trains on.
+Window = tuple[int, int, int, int]
+
+# The smallest training window, in pixels, that bf16 autocast speeds up; smaller ones train in fp32.
+# Why: docs/design.md#bf16-and-channels-last
+BF16_MIN_PIXELS = 32 * 32
+
+# Whole-level passes that set batch norm's running statistics after training on windows.
+# Why: docs/design.md#batch-norm-recalibration
+RECALIBRATION_PASSES = 16
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 autocast can pay here: only on a CPU with bf16 dot-product instructions
+    (AVX512-BF16, AMX-BF16); other CPUs emulate bf16, and GPUs stay in fp32 because per-operation
+    overhead, not arithmetic, sets the tiny networks' speed there.
+    Why: docs/design.md#bf16-and-channels-last
+    """
+    if device.type != "cpu":
+        return False
+    capabilities = getattr(torch.cpu, "get_capabilities", dict)()
+    return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+
+
+def window_size(size: tuple[int, int], crop_size: int | None) -> tuple[int, int]:
+    """The size of the windows a level trains on: the whole level, or at most crop_size x crop_size of it."""
+    height, width = size
+    return size if crop_size is None else (min(crop_size, height), min(crop_size, width))
+
+
+def crop(image: torch.Tensor, window: Window | None) -> torch.Tensor:
+    """`window` of an image (N, C, H, W); None is the whole image."""
+    if window is None:
+        return image
+    top, left, height, width = window
+    return image[..., top : top + height, left : left + width]
+
+
+@dataclass(frozen=True)
+class SpeedPolicy:
+    """How one level trains: the windows, the precision and layout, the optimiser, the coarser samples."""
+
+    size: tuple[int, int]
+    device_type: str
+    # The side of the square training windows (None: the whole level).
+    crop_size: int | None
+    # Coarser samples drawn once per scale and picked from (None: a fresh one per step).
+    sample_bank: int | None
+    # Forward passes in bf16 autocast, networks in channels-last.
+    bf16: bool
+
+    @classmethod
+    def for_level(cls, config: TrainConfig, device: torch.device, size: tuple[int, int]) -> SpeedPolicy:
+        """The policy for a level of `size`: bf16 only where asked for, native, and on windows large enough."""
+        large_enough = math.prod(window_size(size, config.crop_size)) >= BF16_MIN_PIXELS
+        return cls(
+            size=size,
+            device_type=device.type,
+            crop_size=config.crop_size,
+            sample_bank=config.sample_bank,
+            bf16=config.bf16 and native_bf16(device) and large_enough,
+        )
+
+    @property
+    def trains_on_windows(self) -> bool:
+        """Whether a step sees less than the whole level. Why: docs/design.md#training-on-windows"""
+        return window_size(self.size, self.crop_size) != self.size
+
+    def random_window(self, rng: torch.Generator) -> Window | None:
+        """A uniformly placed training window, or None when the level is no larger than the crop."""
+        height, width = self.size
+        if self.crop_size is None or (height <= self.crop_size and width <= self.crop_size):
+            return None
+        crop_h, crop_w = window_size(self.size, self.crop_size)
+        top = int(torch.randint(0, height - crop_h + 1, (), generator=rng, device=rng.device))
+        left = int(torch.randint(0, width - crop_w + 1, (), generator=rng, device=rng.device))
+        return top, left, crop_h, crop_w
+
+    def autocast(self) -> torch.autocast:
+        """The forward passes' precision; the backward passes follow it without being wrapped."""
+        return torch.autocast(self.device_type, dtype=torch.bfloat16, enabled=self.bf16)
+
+    def set_training_layout(self, networks: Iterable[nn.Module]) -> None:
+        """Channels-last under bf16, the layout oneDNN's bf16 convolutions work in, so that no
+        convolution copies its input to it. Why: docs/design.md#bf16-and-channels-last
+        """
+        if self.bf16:
+            for net in networks:
+                net.to(memory_format=torch.channels_last)
+
+    @staticmethod
+    def restore_layout(networks: Iterable[nn.Module]) -> None:
+        """Back to PyTorch's default layout, the one a saved and loaded model has, so a model
+        samples exactly the same before and after it is saved.
+        """
+        for net in networks:
+            net.to(memory_format=torch.contiguous_format)
+
+    @staticmethod
+    def adam(net: nn.Module, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
+        """Adam in one fused kernel per parameter. Why: docs/design.md#fused-adam"""
+        return torch.optim.Adam(net.parameters(), lr=lr, betas=betas, fused=True)
+
+
+class CoarserSamples:
+    """Random samples through the frozen coarser scales, one per call.
+
+    Without a bank each call draws a fresh sample, as the paper does. With one, the first call
+    draws `bank_size` samples and every call picks one of them at random: the frozen scales do
+    not change while a scale trains, so the bank comes from the same distribution.
+    Why: docs/design.md#a-bank-of-coarser-samples
+    """
+
+    def __init__(self, draw: Callable[[int, torch.Generator], torch.Tensor], bank_size: int | None) -> None:
+        """`draw(num, rng)` returns `num` samples (num, 3, H, W) at the level being trained."""
+        self._draw = draw
+        self._bank_size = bank_size
+        self._bank: torch.Tensor | None = None
+
+    def next(self, rng: torch.Generator) -> torch.Tensor:
+        """One sample (1, 3, H, W)."""
+        if self._bank_size is None:
+            return self._draw(1, rng)
+        if self._bank is None:
+            # Drawn at the first call, not before: a trainer that never asks draws nothing from `rng`.
+            self._bank = self._draw(self._bank_size, rng)
+        pick = int(torch.randint(0, len(self._bank), (), generator=rng, device=rng.device))
+        return self._bank[pick : pick + 1]
+
+
+def recalibrate_batch_norm(generator: nn.Module, run_whole_level: Callable[[], None], passes: int) -> None:
+    """Batch norm's running statistics from `passes` whole-level runs of `generator`, weighted equally.
+
+    Sampling runs whole levels on the running statistics, which training on windows filled with
+    the statistics of windows. Why: docs/design.md#batch-norm-recalibration
+    """
+    norms = [layer for layer in generator.modules() if isinstance(layer, nn.BatchNorm2d)]
+    if not norms:
+        return
+    momentum = norms[0].momentum
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # a cumulative average: every pass weighs the same
+    with torch.no_grad():
+        for _ in range(passes):
+            run_whole_level()
+    for norm in norms:
+        norm.momentum = momentum

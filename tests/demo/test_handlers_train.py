@@ -1,0 +1,63 @@
+"""The Train tab's handler: training streamed as page updates, stopped, and registered."""
+
+import dataclasses
+import threading
+
+import pytest
+
+from demo.handlers import train
+from singan_lite import ImageError, SinGAN
+
+from ..conftest import TINY_IMAGE
+
+TRAIN_CONFIG = train.training_config("paper", max_size=40, seed=0, iterations=2)
+
+
+def test_training_streams_progress_and_registers_the_model(registry):
+    stream = train.train_model(
+        TINY_IMAGE, TRAIN_CONFIG, registry=registry, session={}, stop=threading.Event(), refresh_seconds=0
+    )
+    updates = list(stream)
+    final = updates[-1]
+    model = SinGAN.load(final.model_file)
+    assert model.is_complete
+    assert final.fraction == 1.0 and final.model_name in registry.names(final.session)
+    assert registry.load(final.model_name, final.session).trained_scales == model.num_scales
+    assert len(final.snapshots) == 3 * model.num_scales
+    # Every loss over the whole run (singan_lite.viz.loss_curves), every iteration of a short run.
+    assert {trace.name for trace in final.figure.data} >= {"reconstruction MSE", "critic on real patches"}
+    iterations = sum(model.config.iterations_at(s, model.num_scales) for s in range(model.num_scales))
+    assert len(final.figure.data[0].x) == iterations
+    fractions = [update.fraction for update in updates]
+    assert updates[0].status.startswith("Starting") and fractions[0] == 0
+    assert fractions == sorted(fractions) and 0 < fractions[1] < 1
+
+
+def test_stop_keeps_the_finished_scales(registry):
+    stop = threading.Event()
+    updates = []
+    # Enough iterations per scale that training cannot finish while the stop travels.
+    config = dataclasses.replace(TRAIN_CONFIG, iterations=40)
+    for update in train.train_model(TINY_IMAGE, config, registry=registry, session={}, stop=stop):
+        updates.append(update)
+        if update.snapshots:
+            stop.set()
+    final = updates[-1]
+    model = SinGAN.load(final.model_file)
+    assert 1 <= model.trained_scales < model.num_scales
+    assert final.status.startswith("Stopped; kept the finished scales")
+
+
+def test_stop_switches_reach_only_their_own_session():
+    switches = train.StopSwitches()
+    mine, theirs = switches.arm("me"), switches.arm("them")
+    assert switches.press("me") and mine.is_set() and not theirs.is_set()
+    switches.release("me", mine)
+    assert not switches.press("me")
+
+
+def test_training_a_bad_image_fails_with_the_library_message(registry, tmp_path):
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    with pytest.raises(ImageError, match="not a readable image"):
+        next(train.train_model(text, TRAIN_CONFIG, registry=registry, session={}, stop=threading.Event()))

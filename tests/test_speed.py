@@ -1,0 +1,151 @@
+from collections.abc import Callable
+
+import pytest
+import torch
+from torch import nn
+
+from singan_lite import preset
+from singan_lite.networks import Critic, Generator
+from singan_lite.speed import (
+    BF16_MIN_PIXELS,
+    CoarserSamples,
+    SpeedPolicy,
+    crop,
+    native_bf16,
+    recalibrate_batch_norm,
+    window_size,
+)
+
+CPU = torch.device("cpu")
+
+
+def _policy(size: tuple[int, int], crop_size: int | None, bf16: bool = False, device: torch.device = CPU):
+    return SpeedPolicy.for_level(preset("fast", crop_size=crop_size, bf16=bf16), device, size)
+
+
+@pytest.mark.parametrize("size", [(16, 22), (40, 30), (96, 96), (97, 140), (200, 20)])
+@pytest.mark.parametrize("crop_size", [None, 16, 32, 96])
+def test_windows_lie_inside_the_level_and_are_never_larger_than_the_crop(size, crop_size):
+    policy = _policy(size, crop_size)
+    height, width = window_size(size, crop_size)
+    assert height <= size[0] and width <= size[1]
+    if crop_size is not None:
+        assert height <= crop_size and width <= crop_size
+    rng = torch.Generator().manual_seed(0)
+    image = torch.arange(size[0] * size[1], dtype=torch.float32).view(1, 1, *size)
+    for _ in range(20):
+        window = policy.random_window(rng)
+        assert crop(image, window).shape[-2:] == (height, width)
+        if window is not None:
+            top, left, _, _ = window
+            assert 0 <= top <= size[0] - height and 0 <= left <= size[1] - width
+
+
+def test_a_level_no_larger_than_the_crop_trains_whole_and_draws_nothing():
+    rng = torch.Generator().manual_seed(0)
+    state = rng.get_state()
+    for policy in (_policy((40, 30), None), _policy((40, 30), 40), _policy((40, 30), 96)):
+        assert not policy.trains_on_windows
+        assert policy.random_window(rng) is None
+    assert torch.equal(rng.get_state(), state)
+
+
+def test_windows_reach_every_corner_of_the_level():
+    policy = _policy((20, 24), 16)
+    assert policy.trains_on_windows
+    rng = torch.Generator().manual_seed(0)
+    corners = {policy.random_window(rng)[:2] for _ in range(400)}
+    assert {(0, 0), (0, 8), (4, 0), (4, 8)} <= corners
+
+
+@pytest.mark.skipif(not native_bf16(CPU), reason="this CPU has no native bf16 instructions")
+def test_bf16_on_a_native_bf16_cpu_only_where_asked_and_on_windows_large_enough():
+    assert _policy((40, 40), 96, bf16=True).bf16
+    assert not _policy((40, 40), 96, bf16=False).bf16
+    # A large level trained on small windows computes on small maps: fp32.
+    assert not _policy((200, 200), 16, bf16=True).bf16
+    assert not _policy((31, 33), None, bf16=True).bf16
+    assert 31 * 33 < BF16_MIN_PIXELS <= 32 * 32
+    assert _policy((32, 32), None, bf16=True).bf16
+
+
+def test_no_bf16_where_it_would_be_emulated():
+    assert not _policy((200, 200), 96, bf16=True, device=torch.device("cuda")).bf16
+    assert _policy((200, 200), 96, bf16=True).bf16 == native_bf16(CPU)
+
+
+def test_autocast_follows_the_decision():
+    x = torch.randn(4, 4)
+    with SpeedPolicy((40, 40), "cpu", None, None, bf16=True).autocast():
+        assert (x @ x).dtype == torch.bfloat16
+    with SpeedPolicy((40, 40), "cpu", None, None, bf16=False).autocast():
+        assert (x @ x).dtype == torch.float32
+
+
+def test_bf16_trains_in_channels_last_and_the_layout_is_restored_to_contiguous():
+    nets = (Generator(8), Critic(8))
+    SpeedPolicy((40, 40), "cpu", None, None, bf16=False).set_training_layout(nets)
+    assert all(p.is_contiguous() for net in nets for p in net.parameters())
+    policy = SpeedPolicy((40, 40), "cpu", None, None, bf16=True)
+    policy.set_training_layout(nets)
+    convs = [m.weight for net in nets for m in net.modules() if isinstance(m, nn.Conv2d)]
+    assert all(w.is_contiguous(memory_format=torch.channels_last) and not w.is_contiguous() for w in convs)
+    policy.restore_layout(nets)
+    assert all(p.is_contiguous() for net in nets for p in net.parameters())
+
+
+def test_adam_is_fused_with_the_given_settings():
+    optimiser = SpeedPolicy.adam(Critic(8), lr=5e-4, betas=(0.5, 0.999))
+    assert optimiser.defaults["fused"]
+    assert optimiser.defaults["lr"] == 5e-4 and optimiser.defaults["betas"] == (0.5, 0.999)
+
+
+def _numbered_draws() -> tuple[list[int], Callable[[int, torch.Generator], torch.Tensor]]:
+    """Draws whose samples are numbered 0, 1, 2, ... in the order drawn, and the sizes asked for."""
+    asked = []
+
+    def draw(num: int, rng: torch.Generator) -> torch.Tensor:
+        first = sum(asked)
+        asked.append(num)
+        return torch.arange(first, first + num, dtype=torch.float32).view(num, 1, 1, 1).expand(num, 3, 2, 2)
+
+    return asked, draw
+
+
+def test_without_a_bank_every_call_draws_a_fresh_sample():
+    asked, draw = _numbered_draws()
+    samples = CoarserSamples(draw, None)
+    rng = torch.Generator().manual_seed(0)
+    picks = [samples.next(rng) for _ in range(3)]
+    assert asked == [1, 1, 1]
+    assert [pick[0, 0, 0, 0].item() for pick in picks] == [0, 1, 2]
+
+
+def test_a_bank_is_drawn_once_at_the_first_call_and_picked_from_at_random():
+    asked, draw = _numbered_draws()
+    samples = CoarserSamples(draw, 4)
+    assert asked == []
+    rng = torch.Generator().manual_seed(0)
+    picks = [samples.next(rng) for _ in range(40)]
+    assert asked == [4]
+    assert all(pick.shape == (1, 3, 2, 2) for pick in picks)
+    assert {pick[0, 0, 0, 0].item() for pick in picks} == {0, 1, 2, 3}
+
+
+def test_recalibration_leaves_a_network_without_batch_norm_alone():
+    runs = []
+    recalibrate_batch_norm(Generator(8, batch_norm=False), lambda: runs.append(1), passes=4)
+    assert runs == []
+
+
+def test_recalibration_weighs_every_whole_level_pass_equally_and_keeps_the_momentum():
+    torch.manual_seed(0)
+    generator = Generator(8, batch_norm=True)
+    first_norm = generator.body[0][1]
+    inputs = [torch.randn(1, 3, 12, 12) * (1 + k) for k in range(5)]
+    seen = []
+    first_norm.register_forward_hook(lambda module, args, output: seen.append(args[0].mean(dim=(0, 2, 3))))
+    passes = iter(inputs)
+    recalibrate_batch_norm(generator, lambda: generator(next(passes), torch.zeros(1, 3, 12, 12)), passes=5)
+    torch.testing.assert_close(first_norm.running_mean, torch.stack(seen).mean(0))
+    assert first_norm.momentum == 0.1
