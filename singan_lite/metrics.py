@@ -184,8 +184,8 @@ def patch_swd(
     """
     sample = _single_image(sample, "sample")
     real = _single_image(real, "real").to(sample.device)
-    generator = torch.Generator().manual_seed(seed)
-    directions = torch.randn(num_projections, 3 * patch_size**2, generator=generator)
+    rng = torch.Generator().manual_seed(seed)
+    directions = torch.randn(num_projections, 3 * patch_size**2, generator=rng)
     directions = (directions / directions.norm(dim=1, keepdim=True)).to(sample.device)
     distances = []
     for _ in range(levels):

@@ -30,14 +30,14 @@ class ModelFileError(ValueError):
     """A model file that cannot be used; the message says why."""
 
 
-def make_generator(seed: int | None, device: torch.device | str = "cpu") -> torch.Generator:
+def make_rng(seed: int | None, device: torch.device | str = "cpu") -> torch.Generator:
     """A random stream for noise: seeded for repeatable pixels, or fresh."""
-    generator = torch.Generator(device=device)
+    rng = torch.Generator(device=device)
     if seed is None:
-        generator.seed()
+        rng.seed()
     else:
-        generator.manual_seed(seed)
-    return generator
+        rng.manual_seed(seed)
+    return rng
 
 
 def partial_path(path: Path) -> Path:
@@ -106,10 +106,10 @@ class SinGAN(nn.Module):
         if not 0 <= scale < self.trained_scales:
             raise ValueError(f"{name} must be between 0 and {self.trained_scales - 1} (got {scale}).")
 
-    def draw_noise(self, scale: int, size: tuple[int, int], num: int, generator: torch.Generator) -> torch.Tensor:
+    def draw_noise(self, scale: int, size: tuple[int, int], num: int, rng: torch.Generator) -> torch.Tensor:
         """Standard normal noise for one scale; grey (one channel replicated) at scale 0."""
         channels = 1 if scale == 0 else 3
-        noise = torch.randn((num, channels, *size), generator=generator, device=generator.device)
+        noise = torch.randn((num, channels, *size), generator=rng, device=rng.device)
         return noise.to(self.device).expand(num, 3, *size)
 
     def scaled_sizes(self, scale_h: float = 1.0, scale_v: float = 1.0) -> list[tuple[int, int]]:
@@ -157,7 +157,7 @@ class SinGAN(nn.Module):
         scale_h: float = 1.0,
         scale_v: float = 1.0,
         seed: int | None = None,
-        generator: torch.Generator | None = None,
+        rng: torch.Generator | None = None,
     ) -> torch.Tensor:
         """Random samples (num, 3, H, W): fresh noise from `start_scale` up, reconstruction below.
 
@@ -167,10 +167,10 @@ class SinGAN(nn.Module):
         self._check_scale(start_scale, "start_scale")
         if num < 1:
             raise ValueError("num must be at least 1.")
-        generator = generator or make_generator(seed)
+        rng = rng or make_rng(seed)
         sizes = self.scaled_sizes(scale_h, scale_v)
         previous = None if start_scale == 0 else self.reconstruct(start_scale - 1).expand(num, -1, -1, -1)
-        noise = [self.draw_noise(s, sizes[s], num, generator) for s in range(start_scale, self.trained_scales)]
+        noise = [self.draw_noise(s, sizes[s], num, rng) for s in range(start_scale, self.trained_scales)]
         return self.synthesise(start_scale, previous, noise, sizes)
 
     def inject(self, image: ImageSource, scale: int, num: int = 1, seed: int | None = None) -> torch.Tensor:
@@ -184,8 +184,8 @@ class SinGAN(nn.Module):
         self._check_scale(scale, "the injection scale")
         reference = resize(load_image(image).to(self.device), tuple(self.real.shape[-2:]))
         previous = resize(reference, self.sizes[scale - 1]).expand(num, -1, -1, -1)
-        generator = make_generator(seed)
-        noise = [self.draw_noise(s, self.sizes[s], num, generator) for s in range(scale, self.trained_scales)]
+        rng = make_rng(seed)
+        noise = [self.draw_noise(s, self.sizes[s], num, rng) for s in range(scale, self.trained_scales)]
         return self.synthesise(scale, previous, noise)
 
     # ----- files -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from .config import TrainConfig
 from .imaging import ImageSource, load_image, resize
-from .model import SinGAN, make_generator
+from .model import SinGAN, make_rng
 from .networks import Critic, Generator
 from .pyramid import build_pyramid, plan_pyramid
 from .speed import RECALIBRATION_PASSES, CoarserSamples, SpeedPolicy, Window, crop, recalibrate_batch_norm
@@ -144,7 +144,7 @@ class ScaleTrainer:
         return self.model.draw_noise(self.scale, self.size, 1, self.rng)
 
     def _sample_coarser(self, num: int, rng: torch.Generator) -> torch.Tensor:
-        return resize(self.model.sample(num, generator=rng), self.size)
+        return resize(self.model.sample(num, rng=rng), self.size)
 
     def random_previous(self) -> torch.Tensor:
         """up(x~_{n-1}) for a random sample through the frozen scales; zeros at scale 0."""
@@ -301,7 +301,7 @@ def train(
         raise ValueError("give an image to train on, or a model to resume.")
     config = model.config
     torch.manual_seed(config.seed + model.trained_scales)
-    rng = make_generator(config.seed + 1000 + model.trained_scales, device)
+    rng = make_rng(config.seed + 1000 + model.trained_scales, device)
     reals = build_pyramid(model.real, model.sizes)
     for scale in range(model.trained_scales, model.num_scales):
         started = time.perf_counter()

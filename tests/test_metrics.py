@@ -10,8 +10,8 @@ needs_sifid = pytest.mark.skipif(not metrics.sifid_available(), reason="fid-help
 
 def textured_image(height: int = 48, width: int = 64, seed: int = 0) -> torch.Tensor:
     """A smooth random texture in [-1, 1], so patches have real structure."""
-    generator = torch.Generator().manual_seed(seed)
-    coarse = torch.rand(1, 3, height // 6, width // 6, generator=generator) * 2 - 1
+    rng = torch.Generator().manual_seed(seed)
+    coarse = torch.rand(1, 3, height // 6, width // 6, generator=rng) * 2 - 1
     return F.interpolate(coarse, size=(height, width), mode="bicubic").clamp(-1, 1)
 
 

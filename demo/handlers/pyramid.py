@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from singan_lite import SinGAN, resize, to_uint8
-from singan_lite.model import make_generator
+from singan_lite.model import make_rng
 
 from .samples import Captioned
 
@@ -26,7 +26,7 @@ def _enlarge(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 def explore_pyramid(model: SinGAN, seed: int) -> list[Captioned]:
     """Four captioned images per trained scale (real, reconstruction, sample, residual), row by row."""
     finest = model.sizes[model.trained_scales - 1]
-    rng = make_generator(int(seed))
+    rng = make_rng(int(seed))
     tiles: list[Captioned] = []
     sample = None
     for scale in range(model.trained_scales):

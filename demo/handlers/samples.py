@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from singan_lite import SinGAN, to_uint8
-from singan_lite.model import make_generator
+from singan_lite.model import make_rng
 
 MAX_SAMPLES = 16
 # Samples are synthesised a few at a time, so many wide samples never need memory all at once.
@@ -21,10 +21,10 @@ def generate_samples(
     num, start_scale, seed = int(num), int(start_scale), int(seed)
     if not 1 <= num <= MAX_SAMPLES:
         raise ValueError(f"the number of samples must be between 1 and {MAX_SAMPLES} (got {num}).")
-    rng = make_generator(seed)
+    rng = make_rng(seed)
     images = []
     for first in range(0, num, BATCH):
-        batch = model.sample(min(BATCH, num - first), start_scale, scale_h, scale_v, generator=rng)
+        batch = model.sample(min(BATCH, num - first), start_scale, scale_h, scale_v, rng=rng)
         images.extend(to_uint8(image) for image in batch)
     height, width = images[0].shape[:2]
     return [(image, f"seed {seed} · #{index + 1} · {width}×{height}") for index, image in enumerate(images)]

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ..imaging import to_uint8
-from ..model import SinGAN, make_generator
+from ..model import SinGAN, make_rng
 
 # Frames rendered per batch: enough to keep the CPU busy, few enough to bound memory.
 RENDER_BATCH = 8
@@ -75,7 +75,7 @@ def animate(
     """A looping animation (frames, 3, H, W) in [-1, 1]; lower alpha and higher beta roam further."""
     _check_settings(model, frames, alpha, beta, start_scale)
     sizes = model.scaled_sizes(scale_h, scale_v)
-    generator = make_generator(seed)
+    rng = make_rng(seed)
     overlap = frames // 4
     streams = []
     for scale in range(start_scale, model.trained_scales):
@@ -84,10 +84,10 @@ def animate(
         elif sizes[0] == model.sizes[0]:
             anchor = model.z_star.expand(1, 3, *sizes[0])
         else:
-            anchor = model.draw_noise(0, sizes[0], 1, generator)
+            anchor = model.draw_noise(0, sizes[0], 1, rng)
 
         def draw(scale: int = scale) -> torch.Tensor:
-            return model.draw_noise(scale, sizes[scale], 1, generator)
+            return model.draw_noise(scale, sizes[scale], 1, rng)
 
         streams.append(_looping(_walk(anchor, alpha, beta, draw), anchor, frames, overlap))
     below = None if start_scale == 0 else model.reconstruct(start_scale - 1)

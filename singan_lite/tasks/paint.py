@@ -12,7 +12,7 @@ import copy
 import torch
 
 from ..imaging import ImageSource, load_image, resize
-from ..model import SinGAN, make_generator
+from ..model import SinGAN, make_rng
 from ..training import EventCallback, ScaleTrainer, run_iterations
 from .injection import injection_scale
 from .palette import kmeans_colours, map_to_palette
@@ -87,7 +87,7 @@ def finetune_for_paint(
     tuned = copy.deepcopy(model)
     # A critic kept from training belongs to the last trained scale, not to this one.
     tuned.critic_state = None
-    rng = make_generator(model.config.seed + scale, model.device)
+    rng = make_rng(model.config.seed + scale, model.device)
     trainer = _FlatColourTrainer(tuned, scale, quantize_colours(model, scale), rng)
     run_iterations(trainer, iterations, on_event)
     tuned.generators[scale] = trainer.generator_net.eval().requires_grad_(False)

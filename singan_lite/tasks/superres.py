@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from ..imaging import ImageSource, load_image
-from ..model import SinGAN, make_generator
+from ..model import SinGAN, make_rng
 
 
 def super_resolve(model: SinGAN, image: ImageSource | None = None, seed: int | None = None) -> torch.Tensor:
@@ -29,12 +29,12 @@ def super_resolve(model: SinGAN, image: ImageSource | None = None, seed: int | N
     low = model.real if image is None else load_image(image).to(model.device)
     height, width = low.shape[-2:]
     finest = model.trained_scales - 1
-    generator = make_generator(seed)
+    rng = make_rng(seed)
     step_ratio = 1 / model.config.scale_factor
     x = low
     for step in range(1, steps + 1):
         growth = factor if step == steps else step_ratio**step
         size = (round(height * growth), round(width * growth))
-        noise = model.draw_noise(finest, size, len(x), generator)
+        noise = model.draw_noise(finest, size, len(x), rng)
         x = model.synthesise(finest, x, [noise], stop_scale=finest)
     return x
