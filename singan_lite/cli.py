@@ -35,7 +35,15 @@ from .tasks import (
     super_resolve,
 )
 from .tasks.paint import FINETUNE_ITERATIONS
-from .training import EventCallback, IterationEvent, ScaleEvent, TrainingEvent, resolve_device, train
+from .training import (
+    EventCallback,
+    IterationEvent,
+    ScaleEvent,
+    TrainingEvent,
+    pyramid_for,
+    resolve_device,
+    train,
+)
 
 USER_ERRORS = (ImageError, ModelFileError, ValueError, FileNotFoundError)
 
@@ -158,12 +166,7 @@ def _run_train(args: argparse.Namespace) -> None:
         image, config, sizes, first_scale = None, resume.config, resume.sizes, resume.trained_scales
     else:
         image = load_image(args.image)
-        height, width = image.shape[-2:]
-        # The same plan train() makes for a new model.
-        plan = plan_pyramid(
-            height, width, config.min_size, config.max_size, config.scale_factor, refit=config.sr_factor is None
-        )
-        sizes, first_scale = plan.sizes, 0
+        sizes, first_scale = pyramid_for(config, *image.shape[-2:]).sizes, 0
     if config.preset == "paper":
         _announce_paper_cost(config, sizes, first_scale, args.device)
 

@@ -43,8 +43,7 @@ from .many_engines import (
     write_samples,
 )
 from .model import SinGAN
-from .pyramid import plan_pyramid
-from .training import resolve_device
+from .training import pyramid_for, resolve_device
 
 MANIFEST = "manifest.jsonl"
 
@@ -184,12 +183,7 @@ def _plan(image: Path, out_dir: Path, config: TrainConfig, samples: int) -> Imag
 
 
 def _start(job: ImageJob) -> ImageJob:
-    height, width = load_image(job.source).shape[-2:]
-    config = job.config
-    # The same plan train() makes for a new model.
-    plan = plan_pyramid(
-        height, width, config.min_size, config.max_size, config.scale_factor, refit=config.sr_factor is None
-    )
+    plan = pyramid_for(job.config, *load_image(job.source).shape[-2:])
     return dataclasses.replace(job, pyramid=tuple(plan.sizes))
 
 

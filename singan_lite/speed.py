@@ -92,9 +92,9 @@ class SpeedPolicy:
 
     def random_window(self, rng: torch.Generator) -> Window | None:
         """A uniformly placed training window, or None when the level is no larger than the crop."""
-        height, width = self.size
-        if self.crop_size is None or (height <= self.crop_size and width <= self.crop_size):
+        if not self.trains_on_windows:
             return None
+        height, width = self.size
         crop_h, crop_w = window_size(self.size, self.crop_size)
         top = int(torch.randint(0, height - crop_h + 1, (), generator=rng, device=rng.device))
         left = int(torch.randint(0, width - crop_w + 1, (), generator=rng, device=rng.device))

@@ -20,7 +20,7 @@ from .config import TrainConfig
 from .imaging import ImageSource, load_image, resize
 from .model import SinGAN, make_rng
 from .networks import Critic, Generator
-from .pyramid import build_pyramid, plan_pyramid
+from .pyramid import PyramidPlan, build_pyramid, plan_pyramid
 from .speed import RECALIBRATION_PASSES, CoarserSamples, SpeedPolicy, Window, crop, recalibrate_batch_norm
 from .speed import native_bf16 as native_bf16  # re-exported: benchmarks/common.py imports it from here
 
@@ -268,11 +268,18 @@ def _draw_z_star(size: tuple[int, int], seed: int) -> torch.Tensor:
     return torch.from_numpy(noise)
 
 
-def _new_model(image: torch.Tensor, config: TrainConfig, device: torch.device) -> SinGAN:
-    height, width = image.shape[-2:]
-    plan = plan_pyramid(
+def pyramid_for(config: TrainConfig, height: int, width: int) -> PyramidPlan:
+    """The pyramid `train` builds for a new model of an image of this size under `config`.
+
+    Super-resolution keeps the configured factor between levels; random generation refits it.
+    """
+    return plan_pyramid(
         height, width, config.min_size, config.max_size, config.scale_factor, refit=config.sr_factor is None
     )
+
+
+def _new_model(image: torch.Tensor, config: TrainConfig, device: torch.device) -> SinGAN:
+    plan = pyramid_for(config, *image.shape[-2:])
     real = resize(image, plan.sizes[-1])
     z_star = _draw_z_star(plan.sizes[0], config.seed)
     return SinGAN(config, plan, real, z_star).to(device)
