@@ -44,8 +44,19 @@ def serve_and_visit(image: str, preset: str, max_size: int) -> tuple[dict, float
     try:
         started = time.process_time()
         visitor = subprocess.run(
-            [sys.executable, "-m", "benchmarks.app_training", "--visit", url,
-             "--image", image, "--preset", preset, "--max-size", str(max_size)],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.app_training",
+                "--visit",
+                url,
+                "--image",
+                image,
+                "--preset",
+                preset,
+                "--max-size",
+                str(max_size),
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from singan_lite.training import native_bf16
+from singan_lite.speed import native_bf16
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,6 +26,7 @@ from singan_lite import SinGAN, load_image, preset, resize, save_image, train
 from singan_lite.metrics import evaluate
 
 from .common import ROOT, SHARED_DATA, markdown_table, write_section
+from .pareto import PUBLISHED, Recipe, record_recipe
 
 PLACES = SHARED_DATA / "places10"
 OUT = ROOT / "runs" / "quality"
@@ -124,6 +125,22 @@ def report(results: list[dict], preset_name: str, command: str) -> str:
     return body
 
 
+def record_recipes(results: list[dict], name: str, preset_name: str, settings: str) -> None:
+    """Add this run and the published samples, on the same images, to the Pareto figure's data."""
+    images = "all 10" if len(results) == 10 else " ".join(sorted((r["image"] for r in results), key=int))
+    for who, recipe, preset_label in (
+        ("ours", name, preset_name),
+        ("singan", PUBLISHED, "published"),
+        ("gpnn", "GPNN", "published"),
+    ):
+        diversity = _mean(results, who, "diversity") if who == "ours" else None
+        scores = {metric: _mean(results, who, metric) for metric in ("swd", "nn_realism", "sifid", "layout")}
+        if None in scores.values():
+            continue
+        section = f"Quality on places10 ({name})"
+        record_recipe(Recipe(images, recipe, preset_label, settings, **scores, diversity=diversity, section=section))
+
+
 def side_by_side(results: list[dict], preset_name: str, path: Path) -> Path:
     """One row per image: real, published SinGAN, ours."""
     rows = []
@@ -172,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     command = "python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:])
     print(report(results, name, command))
+    if len(results) == len(args.images):
+        record_recipes(results, name, args.preset, " ".join(args.set))
     if len(results) == 10:
         print(side_by_side(results, name, ROOT / "docs" / f"quality_places10_{name}.png"))
     return 0

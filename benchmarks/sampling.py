@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     for target in args.widths:
         factor = target / width
         with torch.no_grad():
-            seconds = _time(lambda f=factor: model.sample(1, scale_h=f, scale_v=f, seed=0), 1)
+            seconds = _time(lambda f=factor: model.sample(1, stretch_h=f, stretch_v=f, seed=0), 1)
         out = f"{round(height * factor)}x{target}"
         rows.append([f"1 sample, x{factor:.1f}", out, seconds * 1000, peak_memory_mb()])
     table = markdown_table(["what", "output", "ms (median)", "peak memory so far, MB"], rows)

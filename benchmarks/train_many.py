@@ -98,7 +98,7 @@ def run_one(name: str, folder: Path, out: Path) -> dict:
         "seconds": seconds,
         "done": len(done),
         "per_image": statistics.fmean(record.seconds for record in done),
-        "levels": max(len(record.pyramid) for record in done),
+        "scales": max(len(record.pyramid) for record in done),
     }
 
 
@@ -140,9 +140,9 @@ def main() -> None:
     header = ["run", "where the images train", "load", "images", "wall s", "s per image", "images / hour", "vs first"]
     from singan_lite import preset
 
-    coarsest = preset("fast", **SETTINGS).iterations_at(0, result["levels"])
+    coarsest = preset("fast", **SETTINGS).iterations_at(0, result["scales"])
     body = (
-        f"{len(IMAGES)} images of {LONG_SIDE} px on the long side (up to {result['levels']} levels), `fast` "
+        f"{len(IMAGES)} images of {LONG_SIDE} px on the long side (up to {result['scales']} scales), `fast` "
         f"with {SETTINGS['iterations']} iterations per scale (scale 0: {coarsest}). Wall time from the call of "
         "`train_many` to its return, including a local Ray instance's start and stop; s per image is "
         "the mean of the manifest's per-image times. Load is the machine's 1-minute load average as the run "

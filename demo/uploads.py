@@ -20,7 +20,7 @@ Notify = Callable[[str], object]
 
 EditorValue = Mapping[str, object]
 
-# Uploads are read at up to this size: larger than any level SinGAN trains on or upscales.
+# Uploads are read at up to this size: larger than any scale SinGAN trains on or upscales.
 MAX_UPLOAD_SIDE = 4096
 
 

@@ -66,7 +66,9 @@ def samples_mountains() -> Path:
         _row([model.training_image(), *model.sample(3, start_scale=0, seed=1).split(1)], height),
         _row(list(model.sample(4, start_scale=1, seed=2).split(1)), height),
         _row(list(model.sample(4, start_scale=3, seed=3).split(1)), height),
-        _row([model.sample(1, start_scale=0, scale_h=2.0, seed=4), model.sample(1, 2, scale_h=2.0, seed=5)], height),
+        _row(
+            [model.sample(1, start_scale=0, stretch_h=2.0, seed=4), model.sample(1, 2, stretch_h=2.0, seed=5)], height
+        ),
     ]
     out = DOCS / "samples_mountains.png"
     save_image(_stack(rows, max(row.shape[-1] for row in rows)), out)

@@ -1,6 +1,6 @@
 """singan-lite: SinGAN (Shaham et al., ICCV 2019) that trains on a CPU.
 
-Scale 0 is the coarsest level throughout. Images are (N, 3, H, W) tensors in [-1, 1].
+Scale 0 is the coarsest throughout. Images are (N, 3, H, W) tensors in [-1, 1].
 """
 
 from .config import PRESETS, TrainConfig, preset

@@ -88,7 +88,7 @@ def _train_and_report(
         return stop.is_set()
 
     try:
-        model = train(image, config, checkpoint=checkpoint, on_event=report, device=device)
+        model = train(image, config, checkpoint=checkpoint, on_event=report, device=device, threads="auto")
         events.put(TrainingEnded(model.trained_scales, model.num_scales))
     except Exception as error:  # re-raised by the consumer, in its own thread
         events.put(_Failed(_portable(error)))

@@ -20,8 +20,9 @@ from tqdm import tqdm
 from .config import PRESETS, TrainConfig, preset_with_options
 from .imaging import ImageError, image_files, load_image, save_image
 from .many import add_train_many_command
+from .memory import MAX_OUTPUT_PIXELS
 from .metrics import evaluate
-from .model import ModelFileError, SinGAN
+from .model import ModelFileError, SinGAN, make_rng
 from .networks import scale_width
 from .pyramid import plan_pyramid
 from .tasks import (
@@ -50,7 +51,7 @@ USER_ERRORS = (ImageError, ModelFileError, ValueError, FileNotFoundError)
 Subcommands = argparse._SubParsersAction
 
 # The `paper` preset's cost per iteration on a 2-core CPU: a fixed part, plus a part
-# proportional to the level's pixels times its width squared (the convolutions' work).
+# proportional to the scale's pixels times its width squared (the convolutions' work).
 # Both are fitted to the measured per-scale costs: docs/design.md#presets
 PAPER_SECONDS_PER_ITERATION = 0.07
 PAPER_SECONDS_PER_PIXEL_WIDTH2 = 2.2e-8
@@ -62,11 +63,11 @@ PAPER_SECONDS_PER_PIXEL_WIDTH2 = 2.2e-8
 def _run_pyramid(args: argparse.Namespace) -> None:
     height, width = load_image(args.image).shape[-2:]
     plan = plan_pyramid(height, width, args.min_size, args.max_size, args.scale_factor)
-    print(json.dumps({"scale_factor": plan.scale_factor, "levels": [list(s) for s in plan.sizes]}))
+    print(json.dumps({"scale_factor": plan.scale_factor, "scales": [list(s) for s in plan.sizes]}))
 
 
 def add_pyramid(commands: Subcommands) -> None:
-    pyramid = commands.add_parser("pyramid", help="print the pyramid's level sizes as JSON")
+    pyramid = commands.add_parser("pyramid", help="print the pyramid's scale sizes as JSON")
     pyramid.add_argument("image")
     pyramid.add_argument("--max-size", type=int, default=250)
     pyramid.add_argument("--min-size", type=int, default=25)
@@ -128,7 +129,7 @@ def _duration(seconds: float) -> str:
 
 
 def _announce_paper_cost(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int, device: str) -> None:
-    """The `paper` recipe trains every scale on the whole level: say how long before starting."""
+    """The `paper` recipe trains every scale on its whole image: say how long before starting."""
     iterations = sum(config.iterations_at(scale, len(sizes)) for scale in range(first_scale, len(sizes)))
     estimate = _duration(paper_training_seconds(config, sizes, first_scale))
     where = (
@@ -177,8 +178,17 @@ def _run_train(args: argparse.Namespace) -> None:
         checkpoint=output,
         on_event=_ProgressBar(Path(args.snapshots) if args.snapshots else None),
         device=args.device,
+        threads=args.threads,
     )
     print(f"saved {output} ({model.trained_scales} scales)")
+
+
+def _thread_count(text: str) -> int | str:
+    if text == "auto":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected auto or a positive whole number, got {text!r}")
+    return int(text)
 
 
 def add_train(commands: Subcommands) -> None:
@@ -193,7 +203,7 @@ def add_train(commands: Subcommands) -> None:
     )
     training.add_argument("--max-size", type=int)
     training.add_argument(
-        "--min-size", type=int, help="the coarsest level's short side (overrides the preset; larger: more varied)"
+        "--min-size", type=int, help="the coarsest scale's short side (overrides the preset; larger: more varied)"
     )
     training.add_argument("--iters", type=int, help="iterations per scale (overrides the preset)")
     training.add_argument(
@@ -203,6 +213,12 @@ def add_train(commands: Subcommands) -> None:
     )
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    training.add_argument(
+        "--threads",
+        type=_thread_count,
+        default="auto",
+        help="CPU threads: auto (default: as many as help on this machine now) or a number (reproducible)",
+    )
     training.add_argument("--snapshots", help="folder for each scale's real/reconstruction/sample")
     training.add_argument("--resume", action="store_true", help="carry on from the scales saved in OUTPUT")
     training.add_argument("--sr-factor", type=float, help="train for super-resolution by this factor")
@@ -213,12 +229,30 @@ def add_train(commands: Subcommands) -> None:
 
 
 def _run_sample(args: argparse.Namespace) -> None:
+    if args.num < 1:
+        raise ValueError("-n must be at least 1.")
     model = SinGAN.load(args.model)
-    samples = model.sample(args.num, args.start_scale, args.scale_h, args.scale_v, seed=args.seed)
+    height, width = model.stretched_sizes(args.stretch_h, args.stretch_v)[model.trained_scales - 1]
+    # One batch, unless the samples together pass the library's output limit: then batches that
+    # fit it, drawn from one random stream and written as they come, so memory stays bounded.
+    batch = max(1, min(args.num, MAX_OUTPUT_PIXELS // (height * width)))
+    rng = make_rng(args.seed)
     out = Path(args.output)
-    for index, image in enumerate(samples):
-        save_image(image, out / f"{index}.png")
-    print(f"wrote {len(samples)} samples of {samples.shape[-2]}x{samples.shape[-1]} to {out}")
+    for first in range(0, args.num, batch):
+        count = min(batch, args.num - first)
+        samples = model.sample(count, args.start_scale, args.stretch_h, args.stretch_v, rng=rng, variety=args.variety)
+        for index, image in enumerate(samples, first):
+            save_image(image, out / f"{index}.png")
+    print(f"wrote {args.num} samples of {height}x{width} to {out}")
+
+
+def _add_variety(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--variety",
+        type=float,
+        help="times the start scale's noise: above 1, layouts further from the training image and less real "
+        "(default: the model's own, usually 1)",
+    )
 
 
 def add_sample(commands: Subcommands) -> None:
@@ -227,8 +261,9 @@ def add_sample(commands: Subcommands) -> None:
     sampling.add_argument("-o", "--output", required=True, help="folder for 0.png, 1.png, ...")
     sampling.add_argument("-n", "--num", type=int, default=8)
     sampling.add_argument("--start-scale", type=int, default=0)
-    sampling.add_argument("--scale-h", type=float, default=1.0)
-    sampling.add_argument("--scale-v", type=float, default=1.0)
+    sampling.add_argument("--stretch-h", "--scale-h", type=float, default=1.0, help="times the trained width")
+    sampling.add_argument("--stretch-v", "--scale-v", type=float, default=1.0, help="times the trained height")
+    _add_variety(sampling)
     sampling.add_argument("--seed", type=int)
     sampling.set_defaults(run=_run_sample)
 
@@ -328,7 +363,15 @@ def _run_animate(args: argparse.Namespace) -> None:
     output = check_animation_path(args.output)
     model = SinGAN.load(args.model)
     frames = animate(
-        model, args.frames, args.alpha, args.beta, args.start_scale, args.scale_h, args.scale_v, seed=args.seed
+        model,
+        args.frames,
+        args.alpha,
+        args.beta,
+        args.start_scale,
+        args.stretch_h,
+        args.stretch_v,
+        seed=args.seed,
+        variety=args.variety,
     )
     save_animation(frames, output, fps=args.fps)
     print(f"wrote {output} ({len(frames)} frames of {frames.shape[-2]}x{frames.shape[-1]} at {args.fps} fps)")
@@ -343,8 +386,9 @@ def add_animate(commands: Subcommands) -> None:
     animation.add_argument("--alpha", type=float, default=0.1, help="pull towards the image (0..1)")
     animation.add_argument("--beta", type=float, default=0.9, help="momentum of the walk (0..1)")
     animation.add_argument("--start-scale", type=int, default=0)
-    animation.add_argument("--scale-h", type=float, default=1.0)
-    animation.add_argument("--scale-v", type=float, default=1.0)
+    animation.add_argument("--stretch-h", "--scale-h", type=float, default=1.0, help="times the trained width")
+    animation.add_argument("--stretch-v", "--scale-v", type=float, default=1.0, help="times the trained height")
+    _add_variety(animation)
     animation.add_argument("--seed", type=int)
     animation.set_defaults(run=_run_animate)
 

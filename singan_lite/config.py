@@ -17,7 +17,7 @@ class TrainConfig:
     """Everything that decides what a training run does; stored inside every model file."""
 
     preset: str = "paper"
-    # Pyramid: the coarsest short side, the finest long side, the initial factor between levels.
+    # Pyramid: the coarsest short side, the finest long side, the initial factor between scales.
     min_size: int = 25
     max_size: int = 250
     scale_factor: float = 0.75
@@ -44,7 +44,7 @@ class TrainConfig:
     # the image from any noise map, which keeps samples close to the image's own layout.
     # Why: docs/design.md#redrawn-reconstruction-noise-at-scale-0
     redraw_z_star: bool = False
-    # Speed: steps on random crop_size x crop_size windows of a level (None: the whole level).
+    # Speed: steps on random crop_size x crop_size windows of a scale (None: the whole scale).
     # Why: docs/design.md#training-on-windows
     crop_size: int | None = None
     # Speed: draw this many coarser samples once per scale instead of one per step (None: paper).
@@ -59,9 +59,12 @@ class TrainConfig:
     coarsest_iterations: float = 1.0
     coarse_scales: int = 1
     # Speed: run the networks in bfloat16 (autocast) on CPUs with native bf16 instructions,
-    # on levels large enough to gain from it; fp32 elsewhere, where bf16 would be emulated.
+    # on scales large enough to gain from it; fp32 elsewhere, where bf16 would be emulated.
     # Why: docs/design.md#bf16-and-channels-last
     bf16: bool = False
+    # Sampling: what `SinGAN.sample` multiplies the start scale's noise by unless told otherwise
+    # (1: the noise the model was trained with). Why: docs/design.md#variety-at-sampling-time
+    variety: float = 1.0
     # Super-resolution: train for upsampling by this factor (None: random generation).
     sr_factor: float | None = None
     seed: int = 0
@@ -120,10 +123,10 @@ class TrainConfig:
 
 _FAST = TrainConfig(
     preset="fast",
-    # A 16 px coarsest level instead of 25: G_0's 11 px window then spans most of it, so
+    # A 16 px coarsest scale instead of 25: G_0's 11 px window then spans most of it, so
     # the zero padding tells nearly every pixel where it is and G_0 can lay out the scene
     # as the image does; at 25 px the middle rows see only noise.
-    # Why: docs/design.md#a-16-px-coarsest-level
+    # Why: docs/design.md#a-16-px-coarsest-scale
     min_size=16,
     iterations=260,
     fine_iterations=0.6,

@@ -56,7 +56,7 @@ class ImageRecord:
     model: str | None  # the model's file name in the output folder (None: there is none)
     status: Status  # done, failed, skipped (already complete) or interrupted
     seconds: float  # this attempt's time
-    pyramid: list[list[int]]  # the level sizes, coarsest first ([] if the image could not be read)
+    pyramid: list[list[int]]  # the scale sizes, coarsest first ([] if the image could not be read)
     scales: int  # trained scales in the model file
     resumed_from: int  # trained scales when this attempt began (0: a new model)
     error: str | None  # failed: the exception's type and the first line of its message
@@ -366,8 +366,8 @@ def add_train_many_command(commands: argparse._SubParsersAction) -> None:
     many.add_argument("folder", help="folder of images (PNG, JPEG, WebP, BMP, TIFF; not its subfolders)")
     many.add_argument("-o", "--output", required=True, help="folder for <name>.safetensors and manifest.jsonl")
     many.add_argument("--preset", choices=sorted(PRESETS), default="fast", help="as for train (default: fast)")
-    many.add_argument("--max-size", type=int, help="the finest level's long side (overrides the preset)")
-    many.add_argument("--min-size", type=int, help="the coarsest level's short side (overrides the preset)")
+    many.add_argument("--max-size", type=int, help="the finest scale's long side (overrides the preset)")
+    many.add_argument("--min-size", type=int, help="the coarsest scale's short side (overrides the preset)")
     many.add_argument("--iters", type=int, help="iterations per scale (overrides the preset)")
     many.add_argument("--seed", type=int, default=0)
     many.add_argument("--device", default="auto", help="auto, cpu or cuda")

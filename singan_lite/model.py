@@ -8,6 +8,7 @@ training settings). Reading one never unpickles anything, so sharing models is s
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,11 +20,17 @@ from torch import nn
 
 from .config import TrainConfig
 from .imaging import ImageSource, load_image, resize
+from .memory import MAX_OUTPUT_PIXELS, check_output_size, fit_factor, generate_scale, out_of_memory_advice
 from .networks import Critic, Generator, scale_width
 from .pyramid import PyramidPlan
 
 FORMAT_NAME = "singan-lite"
 FORMAT_VERSION = 1
+
+
+# A bound against slips such as 50 for 0.5; the useful range is far below it.
+# Why: docs/design.md#variety-at-sampling-time
+MAX_VARIETY = 5.0
 
 
 class ModelFileError(ValueError):
@@ -71,8 +78,8 @@ class SinGAN(nn.Module):
 
     @property
     def num_scales(self) -> int:
-        """Levels in the pyramid (trained or not)."""
-        return self.plan.num_levels
+        """Scales in the pyramid (trained or not)."""
+        return self.plan.num_scales
 
     @property
     def trained_scales(self) -> int:
@@ -97,7 +104,7 @@ class SinGAN(nn.Module):
         self.critic_state = None if critic is None else {k: v.detach().clone() for k, v in critic.state_dict().items()}
 
     def training_image(self, scale: int | None = None) -> torch.Tensor:
-        """The real image at a level of the pyramid (default: the finest)."""
+        """The real image at a scale of the pyramid (default: the finest)."""
         return self.real if scale is None else resize(self.real, self.sizes[scale])
 
     # ----- generation ------------------------------------------------------------------
@@ -112,11 +119,11 @@ class SinGAN(nn.Module):
         noise = torch.randn((num, channels, *size), generator=rng, device=rng.device)
         return noise.to(self.device).expand(num, 3, *size)
 
-    def scaled_sizes(self, scale_h: float = 1.0, scale_v: float = 1.0) -> list[tuple[int, int]]:
-        """Level sizes for an output stretched by scale_v (height) and scale_h (width)."""
-        if scale_h <= 0 or scale_v <= 0:
-            raise ValueError("scale_h and scale_v must be positive.")
-        return [(max(1, round(h * scale_v)), max(1, round(w * scale_h))) for h, w in self.sizes]
+    def stretched_sizes(self, stretch_h: float = 1.0, stretch_v: float = 1.0) -> list[tuple[int, int]]:
+        """Scale sizes for an output stretched by stretch_v (height) and stretch_h (width)."""
+        if stretch_h <= 0 or stretch_v <= 0:
+            raise ValueError("stretch_h and stretch_v must be positive.")
+        return [(max(1, round(h * stretch_v)), max(1, round(w * stretch_h))) for h, w in self.sizes]
 
     @torch.no_grad()
     def synthesise(
@@ -126,21 +133,46 @@ class SinGAN(nn.Module):
         noise: Sequence[torch.Tensor],
         sizes: Sequence[tuple[int, int]] | None = None,
         stop_scale: int | None = None,
+        *,
+        tile: int | None = None,
     ) -> torch.Tensor:
         """Run G_start .. G_stop: x_n = G_n(sigma_n z_n, up(x_{n-1})).
 
         `previous` is the image from below the start scale (None at scale 0), `noise`
         holds one unscaled noise map per scale run. Every other way of generating
         (samples, reconstruction, injection, animation, super-resolution) feeds this.
+        A scale too large for memory is generated in exact tiles (singan_lite.memory);
+        `tile` forces tiles of that side at every scale, the same pixels either way.
         """
         sizes = list(sizes or self.sizes)
         stop_scale = self.trained_scales - 1 if stop_scale is None else stop_scale
+        num, _, height, width = noise[stop_scale - start_scale].shape
+        check_output_size(num, (height, width), lambda: self._smaller_output(num, (height, width)))
         x = previous
         for offset, scale in enumerate(range(start_scale, stop_scale + 1)):
             z = noise[offset]
             up = torch.zeros_like(z) if x is None else resize(x, tuple(z.shape[-2:]))
-            x = self.generators[scale](self.noise_amps[scale] * z, up)
+            x = generate_scale(self.generators[scale], self.noise_amps[scale], z, up, tile)
         return x
+
+    @staticmethod
+    def _smaller_output(num: int, size: tuple[int, int]) -> str:
+        """Advice for callers of `synthesise` that choose the output size themselves."""
+        factor = fit_factor(num, size)
+        return f"ask for at most {math.floor(size[1] * factor)}x{math.floor(size[0] * factor)} px"
+
+    def _smaller_stretch(self, num: int, stretch_h: float, stretch_v: float, pixels: float) -> str:
+        """Advice naming the largest stretch, in hundredths, whose `num` samples total at most `pixels`."""
+        finest = self.trained_scales - 1
+        height, width = self.stretched_sizes(stretch_h, stretch_v)[finest]
+        factor = fit_factor(num, (height, width), pixels)
+        fit_h, fit_v = math.floor(stretch_h * factor * 100) / 100, math.floor(stretch_v * factor * 100) / 100
+        # Sizes are rounded to whole pixels, so the hundredths just below may still be a pixel too many.
+        while min(fit_h, fit_v) > 0.01 and num * math.prod(self.stretched_sizes(fit_h, fit_v)[finest]) > pixels:
+            fit_h, fit_v = round(fit_h - 0.01, 2), round(fit_v - 0.01, 2)
+        advice = f"ask for a stretch of at most {fit_h:g} wide by {fit_v:g} high"
+        fewer = int(pixels // (height * width))
+        return advice + (f", or {fewer} samples at this size" if 1 <= fewer < num else "")
 
     def reconstruct(self, scale: int | None = None) -> torch.Tensor:
         """The fixed-noise path {z*, 0, 0, ...}: the model's rendering of its training image."""
@@ -150,37 +182,59 @@ class SinGAN(nn.Module):
         noise = [z0] + [torch.zeros(1, 3, *size, device=self.device) for size in self.sizes[1 : scale + 1]]
         return self.synthesise(0, None, noise, stop_scale=scale)
 
+    def variety(self, variety: float | None = None) -> float:
+        """The factor on the start scale's noise: `variety`, checked, or the recipe's own."""
+        variety = self.config.variety if variety is None else variety
+        if not 0 <= variety <= MAX_VARIETY:
+            raise ValueError(f"variety must be between 0 and {MAX_VARIETY} (got {variety}); 1 is the trained noise.")
+        return variety
+
     def sample(
         self,
         num: int = 1,
         start_scale: int = 0,
-        scale_h: float = 1.0,
-        scale_v: float = 1.0,
+        stretch_h: float = 1.0,
+        stretch_v: float = 1.0,
         seed: int | None = None,
         rng: torch.Generator | None = None,
+        variety: float | None = None,
     ) -> torch.Tensor:
         """Random samples (num, 3, H, W): fresh noise from `start_scale` up, reconstruction below.
 
         Lower start scales change the layout more. Any size from any start scale: the
-        reconstruction below the start is simply resized to the stretched level.
+        reconstruction below the start is simply resized to the stretched scale.
+        `variety` multiplies the start scale's noise, the noise that decides the layout:
+        above 1 the samples depart further from the training image and look less real.
+        Below 1 does not lead back to the training image: from weaker noise than it was
+        trained on, a generator makes images of its own. None: the recipe's own
+        (`TrainConfig.variety`).
         """
         self._check_scale(start_scale, "start_scale")
         if num < 1:
             raise ValueError("num must be at least 1.")
+        variety = self.variety(variety)
         rng = rng or make_rng(seed)
-        sizes = self.scaled_sizes(scale_h, scale_v)
-        previous = None if start_scale == 0 else self.reconstruct(start_scale - 1).expand(num, -1, -1, -1)
-        noise = [self.draw_noise(s, sizes[s], num, rng) for s in range(start_scale, self.trained_scales)]
-        return self.synthesise(start_scale, previous, noise, sizes)
+        sizes = self.stretched_sizes(stretch_h, stretch_v)
+        height, width = sizes[self.trained_scales - 1]
+        check_output_size(
+            num, (height, width), lambda: self._smaller_stretch(num, stretch_h, stretch_v, MAX_OUTPUT_PIXELS)
+        )
+        what = f"{num} samples of {width}x{height} px" if num > 1 else f"a sample of {width}x{height} px"
+        half = num * height * width / 2
+        with out_of_memory_advice(what, lambda: self._smaller_stretch(num, stretch_h, stretch_v, half)):
+            previous = None if start_scale == 0 else self.reconstruct(start_scale - 1).expand(num, -1, -1, -1)
+            noise = [self.draw_noise(s, sizes[s], num, rng) for s in range(start_scale, self.trained_scales)]
+            noise[0] = variety * noise[0]
+            return self.synthesise(start_scale, previous, noise, sizes)
 
     def inject(self, image: ImageSource, scale: int, num: int = 1, seed: int | None = None) -> torch.Tensor:
         """Feed a reference image in at `scale` (>= 1) and let G_scale .. G_N add the details.
 
         The reference is first resized to the training image, whatever its size or aspect,
-        then taken down to level scale-1, as the paper does for paint, edit and harmonize.
+        then taken down to scale scale-1, as the paper does for paint, edit and harmonize.
         """
         if scale < 1:
-            raise ValueError("the injection scale must be at least 1 (scale 0 has no coarser level).")
+            raise ValueError("the injection scale must be at least 1 (scale 0 has no coarser scale).")
         self._check_scale(scale, "the injection scale")
         reference = resize(load_image(image).to(self.device), tuple(self.real.shape[-2:]))
         previous = resize(reference, self.sizes[scale - 1]).expand(num, -1, -1, -1)

@@ -68,9 +68,9 @@ class Generator(nn.Module):
         previous: torch.Tensor,
         window: tuple[int, int, int, int] | None = None,
     ) -> torch.Tensor:
-        """The whole level, or only `window` = (top, left, height, width) of it.
+        """The whole scale, or only `window` = (top, left, height, width) of it.
 
-        A window sees the same padded context as the whole-level run, so training on
+        A window sees the same padded context as the whole-scale run, so training on
         windows optimises exactly the pixels a full run would produce there.
         """
         padded = self.pad(scaled_noise + previous)

@@ -1,7 +1,7 @@
-"""The image pyramid, with the reference release's arithmetic so level sizes match the paper's.
+"""The image pyramid, with the reference release's arithmetic so scale sizes match the paper's.
 
-Scale 0 is the coarsest level. Every level is resized directly from the finest image
-(never level from level), so resampling errors do not pile up down the pyramid.
+Scale 0 is the coarsest. Every scale is resized directly from the finest image
+(never scale from scale), so resampling errors do not pile up down the pyramid.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from .networks import PADDING
 # Products of floats such as 186 * (25 / 186) land a hair above an integer; ceil must not
 # turn that hair into a whole extra pixel.
 _CEIL_TOLERANCE = 1e-6
-# The critic judges 11x11 patches with valid convolutions: a smaller level has none to judge.
-SMALLEST_LEVEL = 2 * PADDING + 1
+# The critic judges 11x11 patches with valid convolutions: a smaller scale has none to judge.
+SMALLEST_SCALE = 2 * PADDING + 1
 
 
 def _ceil(value: float) -> int:
@@ -27,13 +27,13 @@ def _ceil(value: float) -> int:
 
 @dataclass(frozen=True)
 class PyramidPlan:
-    """Level sizes (coarsest first) and the refitted scale factor (< 1) between levels."""
+    """Scale sizes (coarsest first) and the refitted scale factor (< 1) between scales."""
 
     scale_factor: float
     sizes: list[tuple[int, int]]
 
     @property
-    def num_levels(self) -> int:
+    def num_scales(self) -> int:
         return len(self.sizes)
 
 
@@ -45,18 +45,18 @@ def plan_pyramid(
     scale_factor: float = 0.75,
     refit: bool = True,
 ) -> PyramidPlan:
-    """Level sizes for an image of height x width.
+    """Scale sizes for an image of height x width.
 
-    `refit=True` adjusts the factor so the coarsest level's short side is exactly
+    `refit=True` adjusts the factor so the coarsest scale's short side is exactly
     `min_size` (random generation); super-resolution keeps the factor it was given.
     """
-    if min_size < SMALLEST_LEVEL:
-        raise ValueError(f"min_size must be at least {SMALLEST_LEVEL} px, the critic's patch (got {min_size}).")
+    if min_size < SMALLEST_SCALE:
+        raise ValueError(f"min_size must be at least {SMALLEST_SCALE} px, the critic's patch (got {min_size}).")
     if not 0 < scale_factor < 1:
         raise ValueError(f"scale_factor must be between 0 and 1 (got {scale_factor}).")
     if min(height, width) < min_size:
         raise ImageError(
-            f"the image is {height}x{width} pixels, smaller than the coarsest level "
+            f"the image is {height}x{width} pixels, smaller than the coarsest scale "
             f"({min_size} px on the short side); use a larger image or a smaller min_size."
         )
     short, long = min(height, width), max(height, width)
@@ -74,14 +74,14 @@ def plan_pyramid(
         scale_factor = (min_size / min(finest)) ** (1 / stop_scale)
     sizes = [
         (
-            _ceil(finest[0] * scale_factor ** (stop_scale - level)),
-            _ceil(finest[1] * scale_factor ** (stop_scale - level)),
+            _ceil(finest[0] * scale_factor ** (stop_scale - scale)),
+            _ceil(finest[1] * scale_factor ** (stop_scale - scale)),
         )
-        for level in range(stop_scale + 1)
+        for scale in range(stop_scale + 1)
     ]
     return PyramidPlan(scale_factor=scale_factor, sizes=sizes)
 
 
 def build_pyramid(image: torch.Tensor, sizes: list[tuple[int, int]]) -> list[torch.Tensor]:
-    """Every level resized straight from `image` (the original, or the finest level)."""
+    """Every scale resized straight from `image` (the original, or the finest scale)."""
     return [resize(image, size) for size in sizes]

@@ -1,10 +1,10 @@
 """The speed policy: how a scale trains faster than the paper's recipe while learning the same thing.
 
-The trainer (training.py) follows the paper; this module decides, per level, how its steps run:
-- on windows of the level rather than the whole level, with batch norm's statistics recalibrated
-  on whole levels afterwards;
+The trainer (training.py) follows the paper; this module decides, per scale, how its steps run:
+- on windows of the scale's image rather than the whole of it, with batch norm's statistics
+  recalibrated on whole-scale passes afterwards;
 - from a bank of coarser samples drawn once per scale rather than one fresh sample per step;
-- in bf16 autocast and channels-last layout, on CPUs with native bf16 and levels large enough;
+- in bf16 autocast and channels-last layout, on CPUs with native bf16 and scales large enough;
 - with Adam fused into one kernel per parameter.
 One more decision lives in the networks themselves: their batch norm (singan_lite/batch_norm.py)
 has a closed-form double backward, used whenever a graph is differentiated twice, as the
@@ -22,14 +22,14 @@ from torch import nn
 
 from .config import TrainConfig
 
-# (top, left, height, width) of a level: the part of it one step trains on.
+# (top, left, height, width) of a scale's image: the part of it one step trains on.
 Window = tuple[int, int, int, int]
 
 # The smallest training window, in pixels, that bf16 autocast speeds up; smaller ones train in fp32.
 # Why: docs/design.md#bf16-and-channels-last
 BF16_MIN_PIXELS = 32 * 32
 
-# Whole-level passes that set batch norm's running statistics after training on windows.
+# Whole-scale passes that set batch norm's running statistics after training on windows.
 # Why: docs/design.md#batch-norm-recalibration
 RECALIBRATION_PASSES = 16
 
@@ -47,7 +47,7 @@ def native_bf16(device: torch.device) -> bool:
 
 
 def window_size(size: tuple[int, int], crop_size: int | None) -> tuple[int, int]:
-    """The size of the windows a level trains on: the whole level, or at most crop_size x crop_size of it."""
+    """The size of the windows a scale trains on: its whole image, or at most crop_size x crop_size of it."""
     height, width = size
     return size if crop_size is None else (min(crop_size, height), min(crop_size, width))
 
@@ -62,11 +62,11 @@ def crop(image: torch.Tensor, window: Window | None) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class SpeedPolicy:
-    """How one level trains: the windows, the precision and layout, the optimiser, the coarser samples."""
+    """How one scale trains: the windows, the precision and layout, the optimiser, the coarser samples."""
 
     size: tuple[int, int]
     device_type: str
-    # The side of the square training windows (None: the whole level).
+    # The side of the square training windows (None: the whole image of the scale).
     crop_size: int | None
     # Coarser samples drawn once per scale and picked from (None: a fresh one per step).
     sample_bank: int | None
@@ -74,8 +74,8 @@ class SpeedPolicy:
     bf16: bool
 
     @classmethod
-    def for_level(cls, config: TrainConfig, device: torch.device, size: tuple[int, int]) -> SpeedPolicy:
-        """The policy for a level of `size`: bf16 only where asked for, native, and on windows large enough."""
+    def for_scale(cls, config: TrainConfig, device: torch.device, size: tuple[int, int]) -> SpeedPolicy:
+        """The policy for a scale of `size`: bf16 only where asked for, native, and on windows large enough."""
         large_enough = math.prod(window_size(size, config.crop_size)) >= BF16_MIN_PIXELS
         return cls(
             size=size,
@@ -87,11 +87,11 @@ class SpeedPolicy:
 
     @property
     def trains_on_windows(self) -> bool:
-        """Whether a step sees less than the whole level. Why: docs/design.md#training-on-windows"""
+        """Whether a step sees less than the whole scale. Why: docs/design.md#training-on-windows"""
         return window_size(self.size, self.crop_size) != self.size
 
     def random_window(self, rng: torch.Generator) -> Window | None:
-        """A uniformly placed training window, or None when the level is no larger than the crop."""
+        """A uniformly placed training window, or None when the scale is no larger than the crop."""
         if not self.trains_on_windows:
             return None
         height, width = self.size
@@ -136,7 +136,7 @@ class CoarserSamples:
     """
 
     def __init__(self, draw: Callable[[int, torch.Generator], torch.Tensor], bank_size: int | None) -> None:
-        """`draw(num, rng)` returns `num` samples (num, 3, H, W) at the level being trained."""
+        """`draw(num, rng)` returns `num` samples (num, 3, H, W) at the scale being trained."""
         self._draw = draw
         self._bank_size = bank_size
         self._bank: torch.Tensor | None = None
@@ -152,10 +152,10 @@ class CoarserSamples:
         return self._bank[pick : pick + 1]
 
 
-def recalibrate_batch_norm(generator: nn.Module, run_whole_level: Callable[[], None], passes: int) -> None:
-    """Batch norm's running statistics from `passes` whole-level runs of `generator`, weighted equally.
+def recalibrate_batch_norm(generator: nn.Module, run_whole_scale: Callable[[], None], passes: int) -> None:
+    """Batch norm's running statistics from `passes` whole-scale runs of `generator`, weighted equally.
 
-    Sampling runs whole levels on the running statistics, which training on windows filled with
+    Sampling runs whole scales on the running statistics, which training on windows filled with
     the statistics of windows. Why: docs/design.md#batch-norm-recalibration
     """
     norms = [layer for layer in generator.modules() if isinstance(layer, nn.BatchNorm2d)]
@@ -167,6 +167,6 @@ def recalibrate_batch_norm(generator: nn.Module, run_whole_level: Callable[[], N
         norm.momentum = None  # a cumulative average: every pass weighs the same
     with torch.no_grad():
         for _ in range(passes):
-            run_whole_level()
+            run_whole_scale()
     for norm in norms:
         norm.momentum = momentum

@@ -22,7 +22,7 @@ from .model import SinGAN, make_rng
 from .networks import Critic, Generator
 from .pyramid import PyramidPlan, build_pyramid, plan_pyramid
 from .speed import RECALIBRATION_PASSES, CoarserSamples, SpeedPolicy, Window, crop, recalibrate_batch_norm
-from .speed import native_bf16 as native_bf16  # re-exported: benchmarks/common.py imports it from here
+from .threads import ThreadSetting, ThreadTuner, thread_runner
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor, rng
 @dataclass(frozen=True)
 class StepInputs:
     """What an adversarial step feeds G_n: up(x~_{n-1}) of a random coarser sample, the unscaled
-    noise z_n, and the window of the level the step trains on (None: the whole level).
+    noise z_n, and the window of the scale's image the step trains on (None: the whole image).
     """
 
     previous: torch.Tensor
@@ -101,7 +101,7 @@ class ScaleTrainer:
         self.config = config = model.config
         self.size = size = tuple(real.shape[-2:])
         device = model.device
-        self.speed = SpeedPolicy.for_level(config, device, size)
+        self.speed = SpeedPolicy.for_scale(config, device, size)
         width = model.width_at(scale)
         self.generator_net = Generator(width, config.batch_norm).to(device)
         self.critic_net = Critic(width, config.batch_norm).to(device)
@@ -140,7 +140,7 @@ class ScaleTrainer:
                 group["lr"] = lr
 
     def draw_noise(self) -> torch.Tensor:
-        """z_n: unscaled noise for the whole level (grey at scale 0)."""
+        """z_n: unscaled noise for the whole scale (grey at scale 0)."""
         return self.model.draw_noise(self.scale, self.size, 1, self.rng)
 
     def _sample_coarser(self, num: int, rng: torch.Generator) -> torch.Tensor:
@@ -222,31 +222,35 @@ class ScaleTrainer:
         return {name: value.item() for name, value in {**critic_losses, **generator_losses}.items()}
 
     def recalibrate_batch_norm(self, passes: int = RECALIBRATION_PASSES) -> None:
-        """After training on windows, batch norm's running statistics from whole-level samples."""
+        """After training on windows, batch norm's running statistics from whole-scale samples."""
         if not self.speed.trains_on_windows:
             return
 
-        def run_whole_level() -> None:
+        def run_whole_scale() -> None:
             noise = self.draw_noise()  # before the coarser sample: the order `rng` is drawn in
             self.generator_net(self.noise_amp * noise, self.random_previous())
 
-        recalibrate_batch_norm(self.generator_net, run_whole_level, passes)
+        recalibrate_batch_norm(self.generator_net, run_whole_scale, passes)
 
 
-def run_iterations(trainer: ScaleTrainer, iterations: int, on_event: EventCallback | None) -> bool:
+def run_iterations(
+    trainer: ScaleTrainer, iterations: int, on_event: EventCallback | None, tuner: ThreadTuner | None = None
+) -> bool:
     """Train one scale for `iterations`; True if the callback asked to stop.
 
     The learning rate drops by `lr_decay` once `lr_decay_at` of the iterations are done (the
     paper: x0.1 after 80 %). A finished scale gets the default layout back and, if it trained
-    on windows, batch norm statistics from whole levels; a stopped one skips the recalibration.
+    on windows, batch norm statistics from whole scales; a stopped one skips the recalibration.
     """
     config = trainer.config
     decay_at = math.ceil(config.lr_decay_at * iterations)
     stopped = False
+    if tuner is not None:
+        tuner.new_scale()
     for iteration in range(iterations):
         if iteration == decay_at:
             trainer.set_learning_rate(config.lr * config.lr_decay)
-        losses = trainer.iteration()
+        losses = trainer.iteration() if tuner is None else tuner.run(trainer.iteration)
         event = IterationEvent(trainer.scale, trainer.model.num_scales, iteration + 1, iterations, losses)
         if on_event is not None and on_event(event):
             stopped = True
@@ -271,7 +275,7 @@ def _draw_z_star(size: tuple[int, int], seed: int) -> torch.Tensor:
 def pyramid_for(config: TrainConfig, height: int, width: int) -> PyramidPlan:
     """The pyramid `train` builds for a new model of an image of this size under `config`.
 
-    Super-resolution keeps the configured factor between levels; random generation refits it.
+    Super-resolution keeps the configured factor between scales; random generation refits it.
     """
     return plan_pyramid(
         height, width, config.min_size, config.max_size, config.scale_factor, refit=config.sr_factor is None
@@ -293,11 +297,15 @@ def train(
     checkpoint: str | Path | None = None,
     on_event: EventCallback | None = None,
     device: str | torch.device = "auto",
+    threads: ThreadSetting = None,
 ) -> SinGAN:
     """Train a SinGAN on one image (or carry on with `resume`, which holds its own image).
 
     With `checkpoint`, the model is saved after every finished scale, so an interruption
     loses at most the scale in progress and `resume=SinGAN.load(checkpoint)` continues.
+    `threads` on a CPU: a number fixes it for this run, "auto" lets a `ThreadTuner` choose
+    as the machine's load changes (faster on a busy machine, not reproducible bit for bit),
+    None keeps torch's setting.
     """
     device = resolve_device(device)
     if resume is not None:
@@ -306,14 +314,25 @@ def train(
         model = _new_model(load_image(image).to(device), config or TrainConfig(), device)
     else:
         raise ValueError("give an image to train on, or a model to resume.")
+    threads_before = torch.get_num_threads()
+    tuner = thread_runner(threads if device.type == "cpu" else None)
+    try:
+        return _train_scales(model, checkpoint, on_event, tuner)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _train_scales(
+    model: SinGAN, checkpoint: str | Path | None, on_event: EventCallback | None, tuner: ThreadTuner | None
+) -> SinGAN:
     config = model.config
     torch.manual_seed(config.seed + model.trained_scales)
-    rng = make_rng(config.seed + 1000 + model.trained_scales, device)
+    rng = make_rng(config.seed + 1000 + model.trained_scales, model.device)
     reals = build_pyramid(model.real, model.sizes)
     for scale in range(model.trained_scales, model.num_scales):
         started = time.perf_counter()
         trainer = ScaleTrainer(model, scale, reals[scale], rng)
-        if run_iterations(trainer, config.iterations_at(scale, model.num_scales), on_event):
+        if run_iterations(trainer, config.iterations_at(scale, model.num_scales), on_event, tuner):
             return model
         model.add_scale(trainer.generator_net, trainer.noise_amp, trainer.critic_net)
         if checkpoint is not None:

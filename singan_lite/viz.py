@@ -46,7 +46,7 @@ def image_grid(
 ) -> go.Figure:
     """Images in [-1, 1] (a batch or a list of any sizes) in a grid of subplots with square pixels.
 
-    With `same_scale`, every cell spans the largest image's pixels, so the coarse levels of
+    With `same_scale`, every cell spans the largest image's pixels, so the coarse scales of
     a pyramid look as small as they are; without it each image fills its cell, which is
     how the network working at that size sees it. Axes stay in pixel coordinates, so
     callers can draw shapes (a patch, a crop) on a cell with `row=` and `col=`.
@@ -93,9 +93,7 @@ def _scale_spans(events: Sequence[IterationEvent]) -> list[tuple[int, int, int]]
     return spans
 
 
-def loss_curves(
-    events: Iterable[TrainingEvent], panel_height: int = 190, max_points: int | None = None
-) -> go.Figure:
+def loss_curves(events: Iterable[TrainingEvent], panel_height: int = 190, max_points: int | None = None) -> go.Figure:
     """Every training loss against the iteration count of the whole run, scales shaded in turn.
 
     One x axis for the run (not one per scale) shows what happens when a scale starts:

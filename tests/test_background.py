@@ -151,9 +151,12 @@ def test_the_child_ends_when_its_parent_is_killed(tmp_path):
     child_pid = None
     # Its errors go to a file: the warning its orphaned resource tracker prints is expected.
     log = tmp_path / "parent.log"
-    with log.open("w") as errors, subprocess.Popen(
-        command, cwd=root, env=environment, stdout=subprocess.PIPE, stderr=errors, text=True
-    ) as parent:
+    with (
+        log.open("w") as errors,
+        subprocess.Popen(
+            command, cwd=root, env=environment, stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as parent,
+    ):
         try:
             line = parent.stdout.readline()
             assert line, f"the parent process failed:\n{log.read_text()}"

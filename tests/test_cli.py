@@ -29,20 +29,32 @@ def image_size(path):
         return image.size
 
 
-def test_pyramid_prints_the_reference_levels(tmp_path):
+def test_pyramid_prints_the_reference_scales(tmp_path):
     path = tmp_path / "x.png"
     Image.fromarray(np.zeros((186, 248, 3), np.uint8)).save(path)
     result = run_cli("pyramid", path)
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
-    assert plan["levels"][0] == [25, 34] and plan["levels"][-1] == [186, 248]
-    assert len(plan["levels"]) == 9 and round(1 / plan["scale_factor"], 3) == 1.285
+    assert plan["scales"][0] == [25, 34] and plan["scales"][-1] == [186, 248]
+    assert len(plan["scales"]) == 9 and round(1 / plan["scale_factor"], 3) == 1.285
 
 
 def test_train_then_sample(tmp_path):
     model = tmp_path / "m.safetensors"
     snapshots = tmp_path / "snaps"
-    settings = ["--preset", "quality", "--max-size", 40, "--min-size", 20, "--iters", 2, "--no-batch-norm"]
+    settings = [
+        "--preset",
+        "quality",
+        "--max-size",
+        40,
+        "--min-size",
+        20,
+        "--iters",
+        2,
+        "--no-batch-norm",
+        "--threads",
+        1,
+    ]
     trained = run_cli("train", TINY_IMAGE, "-o", model, *settings, "--snapshots", snapshots)
     assert trained.returncode == 0, trained.stderr
     loaded = SinGAN.load(model)
@@ -53,7 +65,7 @@ def test_train_then_sample(tmp_path):
     assert (snapshots / "scale00_sample.png").exists()
 
     out = tmp_path / "samples"
-    sampled = run_cli("sample", model, "-o", out, "-n", 2, "--start-scale", 1, "--scale-h", 2, "--seed", 1)
+    sampled = run_cli("sample", model, "-o", out, "-n", 2, "--start-scale", 1, "--stretch-h", 2, "--seed", 1)
     assert sampled.returncode == 0, sampled.stderr
     first = np.asarray(Image.open(out / "0.png"))
     reference = np.asarray(Image.open(snapshots / "scale00_real.png"))
@@ -158,6 +170,22 @@ def test_quantised_paint_saves_the_finetuned_model(tiny_model_path, tmp_path):
     assert SinGAN.load(tuned).trained_scales == SinGAN.load(tiny_model_path).trained_scales
 
 
+def test_sample_variety_reaches_the_model(tiny_model_path, tmp_path):
+    top = SinGAN.load(tiny_model_path).trained_scales - 1
+    for seed in (1, 2):
+        args = ["sample", tiny_model_path, "-o", tmp_path / str(seed), "-n", 1, "--start-scale", top, "--seed", seed]
+        assert main([str(arg) for arg in [*args, "--variety", 0]]) == 0
+    # No noise at the only scale run: every seed gives the same image.
+    assert (tmp_path / "1" / "0.png").read_bytes() == (tmp_path / "2" / "0.png").read_bytes()
+
+
+def test_threads_must_be_auto_or_a_count(capsys):
+    with pytest.raises(SystemExit) as exit_code:
+        main(["train", str(TINY_IMAGE), "-o", "unused.safetensors", "--threads", "0"])
+    assert exit_code.value.code == 2
+    assert "expected auto or a positive whole number" in capsys.readouterr().err
+
+
 def test_train_for_super_resolution_then_upsample(tmp_path):
     model = tmp_path / "sr.safetensors"
     trained = run_cli("train", TINY_IMAGE, "-o", model, "--max-size", 40, "--iters", 2, "--sr-factor", 2)
@@ -177,6 +205,7 @@ def test_train_for_super_resolution_then_upsample(tmp_path):
 
 def test_animate_writes_gif_and_mp4(tiny_model_path, tmp_path):
     gif = tmp_path / "a.gif"
+    # The old spelling --scale-h still works, so commands written before the rename keep running.
     result = run_cli("animate", tiny_model_path, "-o", gif, "--frames", 6, "--fps", 5, "--scale-h", 1.5, "--seed", 0)
     assert result.returncode == 0, result.stderr
     with Image.open(gif) as animation:
@@ -219,6 +248,8 @@ def bad_inputs(tiny_model_path, tmp_path):
         ("superres", model, "-o", out),
         ("animate", model, "-o", tmp_path / "a.avi"),
         ("animate", model, "-o", tmp_path / "a.gif", "--frames", 0),
+        ("animate", model, "-o", tmp_path / "a.gif", "--variety", 50),
+        ("sample", model, "-o", tmp_path / "samples", "--variety", -1),
         ("evaluate", TINY_IMAGE, tmp_path / "empty"),
     ]
 

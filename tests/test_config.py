@@ -24,7 +24,7 @@ def test_fast_redraws_z_star_except_when_training_for_super_resolution():
     assert not fast.with_super_resolution(4.0).redraw_z_star
 
 
-def test_fast_starts_from_a_level_that_g0s_window_nearly_covers():
+def test_fast_starts_from_a_scale_that_g0s_window_nearly_covers():
     fast = preset("fast")
     coarsest = plan_pyramid(188, 250, fast.min_size, fast.max_size, fast.scale_factor).sizes[0]
     # Only pixels within 5 px of the border see the zero padding, so only they know where they are.
@@ -78,7 +78,7 @@ def test_unknown_settings_are_named():
 
 def test_super_resolution_is_the_papers_recipe():
     config = preset("paper").with_super_resolution(4.0)
-    # k = round(log 4 / log 2^(1/3)) = 6 steps of 4^(1/6) each, alpha 100, an 18 px coarsest level.
+    # k = round(log 4 / log 2^(1/3)) = 6 steps of 4^(1/6) each, alpha 100, an 18 px coarsest scale.
     assert config.sr_steps == 6
     assert config.scale_factor == pytest.approx(4 ** (-1 / 6))
     assert (config.alpha, config.min_size, config.sr_factor) == (100.0, 18, 4.0)

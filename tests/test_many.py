@@ -22,7 +22,7 @@ from singan_lite.training import ScaleEvent
 
 from .conftest import ASSETS, ROOT, tiny_config
 
-# 24x16, 24x23 and 24x18 px: two, four and three levels.
+# 24x16, 24x23 and 24x18 px: two, four and three scales.
 IMAGES = ("autumn", "dandelions", "mountains")
 CONFIG = tiny_config(max_size=24)
 # The same settings on the command line.

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 
@@ -5,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from singan_lite import ModelFileError, SinGAN, train
+from singan_lite import ModelFileError, SinGAN, resize, train
 from singan_lite.model import FORMAT_VERSION
 
 from .conftest import ROOT, TINY_IMAGE, tiny_config
@@ -42,8 +43,33 @@ def test_batch_samples_differ(tiny_model):
 @pytest.mark.parametrize("start_scale", [0, 1, 2])
 def test_any_size_from_any_start_scale(tiny_model, start_scale):
     height, width = tiny_model.sizes[-1]
-    samples = tiny_model.sample(2, start_scale=start_scale, scale_h=1.5, scale_v=0.75, seed=0)
+    samples = tiny_model.sample(2, start_scale=start_scale, stretch_h=1.5, stretch_v=0.75, seed=0)
     assert samples.shape == (2, 3, round(height * 0.75), round(width * 1.5))
+
+
+def test_variety_scales_the_start_scales_noise(tiny_model):
+    top = tiny_model.trained_scales - 1
+    assert torch.equal(tiny_model.sample(2, seed=3), tiny_model.sample(2, seed=3, variety=1.0))
+    # Without the start scale's noise, only the finer scales' noise could vary: at the top scale, nothing.
+    assert torch.equal(
+        tiny_model.sample(1, start_scale=top, seed=1, variety=0),
+        tiny_model.sample(1, start_scale=top, seed=2, variety=0),
+    )
+
+    def spread(variety):
+        """How much 8 samples differ from each other, at the coarsest scale's size (their layouts)."""
+        samples = tiny_model.sample(8, seed=0, variety=variety)
+        return resize(samples, tiny_model.sizes[0]).std(dim=0).mean().item()
+
+    assert spread(0.5) < spread(1.0) < spread(2.0)
+
+
+def test_the_recipes_own_variety_is_the_default(tiny_model):
+    tiny_model.config = dataclasses.replace(tiny_model.config, variety=2.0)
+    assert torch.equal(tiny_model.sample(2, seed=0), tiny_model.sample(2, seed=0, variety=2.0))
+    for wrong in (-0.1, 50):
+        with pytest.raises(ValueError, match="variety must be between 0 and"):
+            tiny_model.sample(seed=0, variety=wrong)
 
 
 def test_start_scale_out_of_range(tiny_model):

@@ -32,7 +32,7 @@ def test_critic_is_markovian_with_an_11px_receptive_field():
     assert (height.item(), width.item()) == (11, 11)
 
 
-def test_generator_window_matches_the_whole_level():
+def test_generator_window_matches_the_whole_scale():
     generator = Generator(32).eval()
     previous = torch.rand(1, 3, 40, 50)
     noise = torch.randn(1, 3, 40, 50)

@@ -20,12 +20,12 @@ CPU = torch.device("cpu")
 
 
 def _policy(size: tuple[int, int], crop_size: int | None, bf16: bool = False, device: torch.device = CPU):
-    return SpeedPolicy.for_level(preset("fast", crop_size=crop_size, bf16=bf16), device, size)
+    return SpeedPolicy.for_scale(preset("fast", crop_size=crop_size, bf16=bf16), device, size)
 
 
 @pytest.mark.parametrize("size", [(16, 22), (40, 30), (96, 96), (97, 140), (200, 20)])
 @pytest.mark.parametrize("crop_size", [None, 16, 32, 96])
-def test_windows_lie_inside_the_level_and_are_never_larger_than_the_crop(size, crop_size):
+def test_windows_lie_inside_the_scale_and_are_never_larger_than_the_crop(size, crop_size):
     policy = _policy(size, crop_size)
     height, width = window_size(size, crop_size)
     assert height <= size[0] and width <= size[1]
@@ -41,7 +41,7 @@ def test_windows_lie_inside_the_level_and_are_never_larger_than_the_crop(size, c
             assert 0 <= top <= size[0] - height and 0 <= left <= size[1] - width
 
 
-def test_a_level_no_larger_than_the_crop_trains_whole_and_draws_nothing():
+def test_a_scale_no_larger_than_the_crop_trains_whole_and_draws_nothing():
     rng = torch.Generator().manual_seed(0)
     state = rng.get_state()
     for policy in (_policy((40, 30), None), _policy((40, 30), 40), _policy((40, 30), 96)):
@@ -50,7 +50,7 @@ def test_a_level_no_larger_than_the_crop_trains_whole_and_draws_nothing():
     assert torch.equal(rng.get_state(), state)
 
 
-def test_windows_reach_every_corner_of_the_level():
+def test_windows_reach_every_corner_of_the_scale():
     policy = _policy((20, 24), 16)
     assert policy.trains_on_windows
     rng = torch.Generator().manual_seed(0)
@@ -62,7 +62,7 @@ def test_windows_reach_every_corner_of_the_level():
 def test_bf16_on_a_native_bf16_cpu_only_where_asked_and_on_windows_large_enough():
     assert _policy((40, 40), 96, bf16=True).bf16
     assert not _policy((40, 40), 96, bf16=False).bf16
-    # A large level trained on small windows computes on small maps: fp32.
+    # A large scale trained on small windows computes on small maps: fp32.
     assert not _policy((200, 200), 16, bf16=True).bf16
     assert not _policy((31, 33), None, bf16=True).bf16
     assert 31 * 33 < BF16_MIN_PIXELS <= 32 * 32
@@ -138,7 +138,7 @@ def test_recalibration_leaves_a_network_without_batch_norm_alone():
     assert runs == []
 
 
-def test_recalibration_weighs_every_whole_level_pass_equally_and_keeps_the_momentum():
+def test_recalibration_weighs_every_whole_scale_pass_equally_and_keeps_the_momentum():
     torch.manual_seed(0)
     generator = Generator(8, batch_norm=True)
     first_norm = generator.body[0][1]

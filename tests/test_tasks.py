@@ -1,4 +1,5 @@
 import math
+import re
 import sys
 
 import imageio.v3 as iio
@@ -8,6 +9,8 @@ import torch
 from PIL import Image
 
 from singan_lite import ImageError, SinGAN, TrainConfig, load_image, plan_pyramid, resize, train
+from singan_lite.memory import MAX_OUTPUT_PIXELS, OutputSizeError
+from singan_lite.model import make_rng
 from singan_lite.networks import Generator
 from singan_lite.tasks import (
     animate,
@@ -41,9 +44,9 @@ def finest_size(model):
 def test_default_scales_are_coarse_for_paint_and_mid_fine_for_blending():
     plan = plan_pyramid(188, 250)
     model = SinGAN(TrainConfig(), plan, torch.zeros(1, 3, *plan.sizes[-1]), torch.zeros(1, 1, *plan.sizes[0]))
-    for scale in range(plan.num_levels):
+    for scale in range(plan.num_scales):
         model.add_scale(Generator(model.width_at(scale)), 0.1)
-    assert plan.num_levels == 10
+    assert plan.num_scales == 10
     assert default_injection_scale(model, "paint") == 2
     assert default_injection_scale(model, "harmonize") == 4
     assert default_injection_scale(model, "edit") == 5
@@ -97,7 +100,7 @@ def test_map_to_palette_uses_only_palette_colours():
     assert ((pixels[:, None] == palette[None]).all(dim=2).any(dim=1)).all()
 
 
-def test_quantize_colours_is_a_repeatable_palette_of_the_injection_level(tiny_model):
+def test_quantize_colours_is_a_repeatable_palette_of_the_injection_scale(tiny_model):
     palette = quantize_colours(tiny_model, 2)
     assert palette.shape == (5, 3)
     assert palette.min() >= -1 and palette.max() <= 1
@@ -205,6 +208,26 @@ def test_super_resolution_multiplies_the_size_by_the_factor(sr_model):
     assert torch.equal(upsampled, super_resolve(sr_model, seed=0))
 
 
+def test_super_resolution_in_tiles_gives_the_whole_scale_pixels(sr_model):
+    # The call super_resolve makes at each step: the finest generator on an upsampled image.
+    finest = sr_model.trained_scales - 1
+    size = (round(1.5 * sr_model.real.shape[-2]), round(1.5 * sr_model.real.shape[-1]))
+    noise = [sr_model.draw_noise(finest, size, 1, make_rng(0))]
+    whole = sr_model.synthesise(finest, sr_model.real, noise, stop_scale=finest)
+    tiled = sr_model.synthesise(finest, sr_model.real, noise, stop_scale=finest, tile=6)
+    assert tiled.shape == (1, 3, *size)
+    assert torch.allclose(tiled, whole, rtol=0, atol=1e-5)
+
+
+def test_super_resolution_over_the_limit_names_an_input_that_fits(sr_model):
+    huge = torch.zeros(1, 3, 1, 1).expand(1, 3, 4000, 6000)
+    with pytest.raises(OutputSizeError, match="over the limit of 50 megapixels") as caught:
+        super_resolve(sr_model, huge, seed=0)
+    width, height = map(int, re.search(r"downscale the image to at most (\d+)x(\d+) px", str(caught.value)).groups())
+    assert abs(width / height - 1.5) < 0.01
+    assert MAX_OUTPUT_PIXELS * 0.99 < round(1.5 * height) * round(1.5 * width) <= MAX_OUTPUT_PIXELS
+
+
 def test_super_resolution_needs_a_model_trained_for_it(tiny_model):
     with pytest.raises(ValueError, match="not trained for super-resolution"):
         super_resolve(tiny_model)
@@ -220,8 +243,8 @@ def mean_step(frames):
 def test_animation_has_the_frames_and_size_asked_for(tiny_model):
     frames = animate(tiny_model, frames=9, seed=0)
     assert frames.shape == (9, 3, *finest_size(tiny_model))
-    stretched = animate(tiny_model, frames=3, start_scale=1, scale_h=1.5, scale_v=0.8, seed=0)
-    assert stretched.shape == (3, 3, *tiny_model.scaled_sizes(1.5, 0.8)[-1])
+    stretched = animate(tiny_model, frames=3, start_scale=1, stretch_h=1.5, stretch_v=0.8, seed=0)
+    assert stretched.shape == (3, 3, *tiny_model.stretched_sizes(1.5, 0.8)[-1])
     assert torch.equal(frames, animate(tiny_model, frames=9, seed=0))
 
 
@@ -234,9 +257,23 @@ def test_animation_moves_smoothly_and_loops(tiny_model):
     assert seam < 0.4 * between_samples
 
 
+def test_animation_variety_widens_the_start_scales_walk(tiny_model):
+    top = tiny_model.trained_scales - 1
+    still = animate(tiny_model, frames=4, start_scale=top, seed=0, variety=0)
+    assert all(torch.equal(frame, still[0]) for frame in still)
+    calm, wide = (mean_step(animate(tiny_model, frames=8, seed=0, variety=v)) for v in (0.5, 2.0))
+    assert calm < mean_step(animate(tiny_model, frames=8, seed=0)) < wide
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
-    [({"frames": 0}, "frames"), ({"alpha": 1.5}, "alpha"), ({"beta": -0.1}, "beta"), ({"start_scale": 9}, "start")],
+    [
+        ({"frames": 0}, "frames"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"beta": -0.1}, "beta"),
+        ({"start_scale": 9}, "start"),
+        ({"variety": -1}, "variety"),
+    ],
 )
 def test_animation_rejects_bad_settings(tiny_model, settings, message):
     with pytest.raises(ValueError, match=message):

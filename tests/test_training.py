@@ -92,7 +92,7 @@ def test_resume_continues_from_the_last_finished_scale(tmp_path):
         assert torch.equal(value, first_weights[name])
 
 
-def test_crop_training_runs_on_levels_larger_than_the_crop():
+def test_crop_training_runs_on_scales_larger_than_the_crop():
     config = dataclasses.replace(tiny_config(), crop_size=20)
     model = train(TINY_IMAGE, config, device="cpu")
     assert model.is_complete
@@ -126,7 +126,7 @@ def test_cuda_request_without_cuda_is_explained():
 
 
 class _PreviousIsReal(ScaleTrainer):
-    """Feeds the real level as the coarser sample, so an untouched generator reproduces it."""
+    """Feeds the real image of the scale as the coarser sample, so an untouched generator reproduces it."""
 
     def random_previous(self) -> torch.Tensor:
         return self.real
@@ -194,7 +194,7 @@ def test_bf16_runs_the_networks_in_bfloat16_and_keeps_the_weights_in_float32():
 
 
 @pytest.mark.skipif(not native_bf16(torch.device("cpu")), reason="this CPU has no native bf16 instructions")
-def test_bf16_leaves_levels_too_small_to_gain_from_it_in_float32():
+def test_bf16_leaves_scales_too_small_to_gain_from_it_in_float32():
     config = tiny_config(batch_norm=False, bf16=True)
     height, width = load_image(TINY_IMAGE).shape[-2:]
     coarsest = plan_pyramid(height, width, config.min_size, config.max_size, config.scale_factor).sizes[0]
@@ -238,8 +238,8 @@ def test_a_model_trained_in_bf16_learns_loads_and_samples_in_float32(tmp_path):
     assert sample.dtype == torch.float32 and torch.isfinite(sample).all()
 
 
-def test_batch_norm_statistics_come_from_whole_levels_after_training_on_windows():
-    """Sampling runs whole levels on the running statistics, so they must be whole-level ones."""
+def test_batch_norm_statistics_come_from_whole_scales_after_training_on_windows():
+    """Sampling runs whole scales on the running statistics, so they must be whole-scale ones."""
     trainer = _trainer_at(tiny_config(batch_norm=True, crop_size=16), scale=-1)
     height, width = trainer.size
     assert height > 16 or width > 16

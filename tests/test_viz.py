@@ -35,14 +35,14 @@ def test_png_data_uri_is_lossless():
 
 def test_image_grid_lays_out_images_of_any_size():
     images = [torch.zeros(1, 3, 10 + 5 * i, 20) for i in range(5)]
-    figure = image_grid(images, titles=[f"level {i}" for i in range(5)], columns=3)
+    figure = image_grid(images, titles=[f"scale {i}" for i in range(5)], columns=3)
     assert [trace.type for trace in figure.data] == ["image"] * 5
     assert [decode(trace.source).shape for trace in figure.data] == [(10 + 5 * i, 20, 3) for i in range(5)]
     # Row-major placement on a 2 x 3 grid, each cell with square pixels on its own axes.
     assert [trace.xaxis for trace in figure.data] == ["x", "x2", "x3", "x4", "x5"]
     for trace in figure.data:
         assert figure.layout["yaxis" + trace.yaxis[1:]].scaleanchor == trace.xaxis
-    assert [annotation.text for annotation in figure.layout.annotations] == [f"level {i}" for i in range(5)]
+    assert [annotation.text for annotation in figure.layout.annotations] == [f"scale {i}" for i in range(5)]
 
 
 def test_image_grid_accepts_a_batch_and_keeps_pixels():

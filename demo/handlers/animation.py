@@ -21,19 +21,22 @@ def make_animation(
     model: SinGAN,
     beta: float,
     start_scale: int,
-    scale_h: float,
-    scale_v: float,
+    stretch_h: float,
+    stretch_v: float,
     frames: int,
     fps: float,
     seed: int,
     folder: Path,
     notify: Notify = ignore,
+    variety: float | None = None,
 ) -> tuple[Path, list[Path]]:
     """(the GIF to play, the files to download: GIF and, when possible, MP4)."""
     frames = int(frames)
     if frames > MAX_FRAMES:
         raise ValueError(f"at most {MAX_FRAMES} frames (got {frames}).")
-    video = animate(model, frames, ALPHA, float(beta), int(start_scale), float(scale_h), float(scale_v), int(seed))
+    video = animate(
+        model, frames, ALPHA, float(beta), int(start_scale), float(stretch_h), float(stretch_v), int(seed), variety
+    )
     gif = save_animation(video, Path(folder) / "animation.gif", fps)
     try:
         return gif, [gif, save_animation(video, Path(folder) / "animation.mp4", fps)]

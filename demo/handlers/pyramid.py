@@ -1,6 +1,6 @@
 """The Pyramid explorer tab: what each scale sees, rebuilds, invents, and adds (the teaching view).
 
-Every row is one scale, coarsest first: the real image at that level, the model's
+Every row is one scale, coarsest first: the real image at that scale, the model's
 reconstruction of it, a random sample, and the residual the scale's generator adds
 to the upsampled image from below: layout at the bottom, ever finer texture above.
 """
@@ -19,7 +19,7 @@ COLUMNS = 4
 
 
 def _enlarge(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Nearest-neighbour upscaling, so a coarse level shows its real pixels at the finest size."""
+    """Nearest-neighbour upscaling, so a coarse scale shows its real pixels at the finest size."""
     return F.interpolate(image, size=size, mode="nearest")
 
 

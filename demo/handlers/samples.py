@@ -15,7 +15,13 @@ Captioned = tuple[np.ndarray, str]
 
 
 def generate_samples(
-    model: SinGAN, num: int, start_scale: int, scale_h: float, scale_v: float, seed: int
+    model: SinGAN,
+    num: int,
+    start_scale: int,
+    stretch_h: float,
+    stretch_v: float,
+    seed: int,
+    variety: float | None = None,
 ) -> list[Captioned]:
     """`num` samples; the same seed and settings always give the same images."""
     num, start_scale, seed = int(num), int(start_scale), int(seed)
@@ -24,7 +30,7 @@ def generate_samples(
     rng = make_rng(seed)
     images = []
     for first in range(0, num, BATCH):
-        batch = model.sample(min(BATCH, num - first), start_scale, scale_h, scale_v, rng=rng)
+        batch = model.sample(min(BATCH, num - first), start_scale, stretch_h, stretch_v, rng=rng, variety=variety)
         images.extend(to_uint8(image) for image in batch)
     height, width = images[0].shape[:2]
     return [(image, f"seed {seed} · #{index + 1} · {width}×{height}") for index, image in enumerate(images)]

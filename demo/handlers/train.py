@@ -75,7 +75,7 @@ def training_config(
     sr_factor: float | None = None,
     min_size: int | None = None,
 ) -> TrainConfig:
-    """The preset with the tab's settings; iterations, the SR factor and the coarsest level
+    """The preset with the tab's settings; iterations, the SR factor and the coarsest scale
     are optional (0 or None: the preset's).
     """
     overrides: dict[str, object] = {"max_size": int(max_size), "seed": int(seed)}

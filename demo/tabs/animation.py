@@ -7,7 +7,7 @@ import gradio as gr
 from ..handlers.animation import MAX_FRAMES, make_animation
 from ..handlers.samples import max_start_scale
 from .shared import Shared
-from .widgets import OUTPUT_HEIGHT, scale_choice, seed_box, size_sliders
+from .widgets import OUTPUT_HEIGHT, scale_choice, seed_box, stretch_sliders, variety_slider
 
 
 def build(shared: Shared) -> None:
@@ -15,7 +15,8 @@ def build(shared: Shared) -> None:
         with gr.Column(scale=1):
             beta = gr.Slider(0.5, 0.99, 0.9, step=0.01, label="Motion (β)", info="higher: smoother, wider moves")
             start = gr.Slider(0, 8, 0, step=1, label="Start scale", info="higher: only finer details move")
-            scale_h, scale_v = size_sliders()
+            stretch_h, stretch_v = stretch_sliders()
+            variety = variety_slider()
             frames = gr.Slider(10, MAX_FRAMES, 50, step=10, label="Frames", elem_id="animation-frames")
             fps = gr.Slider(2, 25, 10, step=1, label="Frames per second")
             seed = seed_box("animation")
@@ -28,13 +29,25 @@ def build(shared: Shared) -> None:
 
     def setup(model):
         top = max_start_scale(model)
-        return scale_choice(0, top, min(1, top))
+        return scale_choice(0, top, min(1, top)), model.variety()
 
-    def animate(model, beta, start, scale_h, scale_v, frames, fps, seed):
+    def animate(model, beta, start, stretch_h, stretch_v, frames, fps, seed, variety):
         gif, downloads = make_animation(
-            model, beta, start, scale_h, scale_v, frames, fps, seed, shared.registry.output_folder(), notify=gr.Warning
+            model,
+            beta,
+            start,
+            stretch_h,
+            stretch_v,
+            frames,
+            fps,
+            seed,
+            shared.registry.output_folder(),
+            notify=gr.Warning,
+            variety=variety,
         )
         return str(gif), [str(path) for path in downloads]
 
-    shared.on_model(setup, [start], "animation_setup")
-    shared.generate(run, animate, [beta, start, scale_h, scale_v, frames, fps, seed], [player, files], "animate")
+    shared.on_model(setup, [start, variety], "animation_setup")
+    shared.generate(
+        run, animate, [beta, start, stretch_h, stretch_v, frames, fps, seed, variety], [player, files], "animate"
+    )

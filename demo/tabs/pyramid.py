@@ -12,7 +12,7 @@ from .widgets import seed_box
 def build(shared: Shared) -> None:
     with gr.Tab("Pyramid explorer", id="pyramid", elem_id="pyramid-tab"):
         gr.Markdown(
-            "One row per scale, coarsest first: the real image at that level, the model's reconstruction, "
+            "One row per scale, coarsest first: the real image at that scale, the model's reconstruction, "
             "a random sample, and what that scale's generator adds to the upsampled image from below."
         )
         with gr.Row(equal_height=True):

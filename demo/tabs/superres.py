@@ -21,7 +21,7 @@ def build(shared: Shared) -> gr.Button:
             run = gr.Button("Upscale", variant="primary", elem_id="superres-run")
             with gr.Accordion("Train a super-resolution model for your image", open=False):
                 factor = gr.Slider(2, 8, 4, step=0.5, label="Factor", elem_id="superres-factor")
-                setting_inputs = training_settings("superres", coarsest_level=False)
+                setting_inputs = training_settings("superres", coarsest_scale=False)
                 with gr.Row():
                     train_run = gr.Button("Train", elem_id="superres-train")
                     stop = gr.Button("Stop", variant="stop")

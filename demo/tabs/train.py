@@ -20,7 +20,7 @@ def build(shared: Shared) -> gr.Button:
             first = SAMPLE_IMAGES[0] if SAMPLE_IMAGES else None
             image = image_upload("Training image (any format)", "train", first)
             gr.Examples([[path] for path in SAMPLE_IMAGES], [image], label="Sample images")
-            setting_inputs = training_settings("train", coarsest_level=True)
+            setting_inputs = training_settings("train", coarsest_scale=True)
             with gr.Row():
                 run = gr.Button("Train", variant="primary", elem_id="train-run")
                 stop = gr.Button("Stop", variant="stop", elem_id="train-stop")

@@ -36,10 +36,10 @@ class TrainingSettings:
         )
 
 
-def training_settings(name: str, coarsest_level: bool) -> list[gr.components.Component]:
-    """Preset, size, and under Advanced the seed, iterations and (`coarsest_level`) min_size.
+def training_settings(name: str, coarsest_scale: bool) -> list[gr.components.Component]:
+    """Preset, size, and under Advanced the seed, iterations and (`coarsest_scale`) min_size.
 
-    Super-resolution sets its own coarsest level, so its tab leaves that one out.
+    Super-resolution sets its own coarsest scale, so its tab leaves that one out.
     """
     preset_name = gr.Radio(
         ["fast", "quality", "paper"],
@@ -48,7 +48,7 @@ def training_settings(name: str, coarsest_level: bool) -> list[gr.components.Com
         info="for 250 px on 2 CPU cores: fast 3 to 6 minutes, quality about 13 (closest to the image), paper hours",
     )
     max_size = gr.Slider(
-        40, 400, 160, step=10, label="Max size (px)", info="the finest level's long side", elem_id=f"{name}-max-size"
+        40, 400, 160, step=10, label="Max size (px)", info="the finest scale's long side", elem_id=f"{name}-max-size"
     )
     with gr.Accordion("Advanced", open=False):
         seed = gr.Number(0, label="Seed", precision=0, minimum=0)
@@ -56,11 +56,11 @@ def training_settings(name: str, coarsest_level: bool) -> list[gr.components.Com
             0, label="Iterations per scale (0: the preset's)", precision=0, minimum=0, elem_id=f"{name}-iterations"
         )
         settings = [preset_name, max_size, seed, iterations]
-        if coarsest_level:
+        if coarsest_scale:
             settings.append(
                 gr.Number(
                     0,
-                    label="Coarsest level, short side in px (0: the preset's, 16; paper 25)",
+                    label="Coarsest scale, short side in px (0: the preset's, 16; paper 25)",
                     info="larger: samples rearrange the scene more freely; smaller: they keep its layout",
                     precision=0,
                     minimum=0,

@@ -21,10 +21,15 @@ def seed_box(name: str) -> gr.Number:
     return seed
 
 
-def size_sliders() -> tuple[gr.Slider, gr.Slider]:
-    scale_h = gr.Slider(0.5, 3.0, 1.0, step=0.25, label="Width ×")
-    scale_v = gr.Slider(0.5, 3.0, 1.0, step=0.25, label="Height ×")
-    return scale_h, scale_v
+def stretch_sliders() -> tuple[gr.Slider, gr.Slider]:
+    stretch_h = gr.Slider(0.5, 3.0, 1.0, step=0.25, label="Stretch width ×")
+    stretch_v = gr.Slider(0.5, 3.0, 1.0, step=0.25, label="Stretch height ×")
+    return stretch_h, stretch_v
+
+
+def variety_slider() -> gr.Slider:
+    """The factor on the start scale's noise; set to the picked model's own when it loads."""
+    return gr.Slider(0.5, 3, 1, step=0.1, label="Variety", info="1: as trained · higher: newer layouts, less real")
 
 
 def injection_slider(name: str) -> gr.Slider:

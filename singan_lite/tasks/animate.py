@@ -51,6 +51,12 @@ def _looping(walk: Iterator[torch.Tensor], anchor: torch.Tensor, frames: int, ov
         yield anchor + math.cos(angle) * (late - anchor) + math.sin(angle) * (start - anchor)
 
 
+def _widened(stream: Iterator[torch.Tensor], anchor: torch.Tensor, factor: float) -> Iterator[torch.Tensor]:
+    """The stream's steps away from `anchor`, times `factor`."""
+    for noise in stream:
+        yield anchor + factor * (noise - anchor)
+
+
 def _check_settings(model: SinGAN, frames: int, alpha: float, beta: float, start_scale: int) -> None:
     if frames < 1:
         raise ValueError(f"frames must be at least 1 (got {frames}).")
@@ -68,13 +74,19 @@ def animate(
     alpha: float = 0.1,
     beta: float = 0.9,
     start_scale: int = 0,
-    scale_h: float = 1.0,
-    scale_v: float = 1.0,
+    stretch_h: float = 1.0,
+    stretch_v: float = 1.0,
     seed: int | None = None,
+    variety: float | None = None,
 ) -> torch.Tensor:
-    """A looping animation (frames, 3, H, W) in [-1, 1]; lower alpha and higher beta roam further."""
+    """A looping animation (frames, 3, H, W) in [-1, 1]; lower alpha and higher beta roam further.
+
+    `variety` widens (above 1) or narrows the start scale's walk around its anchor, as
+    `SinGAN.sample`'s does its noise; None: the recipe's own.
+    """
     _check_settings(model, frames, alpha, beta, start_scale)
-    sizes = model.scaled_sizes(scale_h, scale_v)
+    variety = model.variety(variety)
+    sizes = model.stretched_sizes(stretch_h, stretch_v)
     rng = make_rng(seed)
     overlap = frames // 4
     streams = []
@@ -89,7 +101,10 @@ def animate(
         def draw(scale: int = scale) -> torch.Tensor:
             return model.draw_noise(scale, sizes[scale], 1, rng)
 
-        streams.append(_looping(_walk(anchor, alpha, beta, draw), anchor, frames, overlap))
+        stream = _looping(_walk(anchor, alpha, beta, draw), anchor, frames, overlap)
+        if scale == start_scale and variety != 1:
+            stream = _widened(stream, anchor, variety)
+        streams.append(stream)
     below = None if start_scale == 0 else model.reconstruct(start_scale - 1)
     rendered = []
     for first in range(0, frames, RENDER_BATCH):

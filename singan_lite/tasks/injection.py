@@ -1,6 +1,6 @@
 """Which scale a reference image enters the pyramid at, shared by paint, edit and harmonize.
 
-Injecting at scale n keeps the reference's layout from the levels below n and lets
+Injecting at scale n keeps the reference's layout from the scales below n and lets
 G_n .. G_N redraw everything finer, so the scale decides how much of the input
 survives. A flat-colour painting only means its layout, so it goes in low (about a
 quarter of the way up), where the generators still invent all texture. A composite
@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..model import SinGAN
 
 # Fraction of the way from the coarsest (0) to the finest trained scale, per task.
-# With 10 levels (0 .. 9): paint at 2, harmonize at 4, edit at 5.
+# With 10 scales (0 .. 9): paint at 2, harmonize at 4, edit at 5.
 _DEFAULT_DEPTH = {"paint": 0.25, "harmonize": 0.45, "edit": 0.55}
 
 
@@ -44,6 +44,6 @@ def injection_scale(model: SinGAN, task: str, scale: int | None) -> int:
     if not 1 <= scale <= finest:
         raise ValueError(
             f"the injection scale must be between 1 and {finest} for this model (got {scale}); "
-            "scale 0 has no coarser level to inject into."
+            "scale 0 has no coarser scale to inject into."
         )
     return scale

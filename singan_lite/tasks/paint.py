@@ -24,7 +24,7 @@ FINETUNE_ITERATIONS = 100
 
 
 def quantize_colours(model: SinGAN, scale: int, k: int = PALETTE_SIZE) -> torch.Tensor:
-    """The k main colours (k, 3) of the training image at `scale`, the paint injection level."""
+    """The k main colours (k, 3) of the training image at `scale`, the paint injection scale."""
     return kmeans_colours(model.training_image(scale), k, seed=model.config.seed)
 
 
@@ -48,7 +48,7 @@ def paint_to_image(
 
 
 class _FlatColourTrainer(ScaleTrainer):
-    """Re-trains G_scale, from its trained weights, to turn flat-colour coarser images into level `scale`.
+    """Re-trains G_scale, from its trained weights, to turn flat-colour coarser images into scale `scale`.
 
     Everything else (losses, crops, optimiser) is the ordinary training step; only what
     comes from below changes: the quantised real image on the reconstruction path, and

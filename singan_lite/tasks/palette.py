@@ -1,7 +1,7 @@
 """A few representative colours of an image (k-means) and snapping pixels to them.
 
 Paint-to-image with quantisation needs both sides to speak the same flat colours:
-the training image's level, reduced to its main colours, is what the fine-tuned
+the training image at that scale, reduced to its main colours, is what the fine-tuned
 generator learns from, and a user's painting is snapped to those very colours.
 """
 

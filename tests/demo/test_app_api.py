@@ -106,8 +106,11 @@ def test_samples_are_lossless_pngs(client):
     gallery = client.predict("mountains", 2, 0, 2.0, 1.0, 3, api_name="/sample")
     assert len(gallery) == 2 and gallery[0]["caption"].startswith("seed 3")
     assert _png(gallery[0]["image"]).size == (80, 31)
-    start, first_samples = client.predict("mountains", 4, 1.0, 1.0, 0, api_name="/samples_setup")
-    assert start["maximum"] == 3 and len(first_samples) == 4
+    start, variety, first_samples = client.predict("mountains", 4, 1.0, 1.0, 0, api_name="/samples_setup")
+    # The variety slider shows the model's own setting.
+    assert start["maximum"] == 3 and variety == 1.0 and len(first_samples) == 4
+    varied = client.predict("mountains", 2, 0, 2.0, 1.0, 3, 2.5, api_name="/sample")
+    assert _png(varied[0]["image"]).tobytes() != _png(gallery[0]["image"]).tobytes()
 
 
 def test_training_streams_and_the_model_becomes_usable(client):
@@ -120,7 +123,7 @@ def test_training_streams_and_the_model_becomes_usable(client):
     assert len(client.predict(name, 1, 0, 1.0, 1.0, 0, api_name="/sample")) == 1
 
 
-def test_training_honours_the_coarsest_level_and_explains_one_too_small(client):
+def test_training_honours_the_coarsest_scale_and_explains_one_too_small(client):
     *_, model_file, _ = client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 20, api_name="/train")
     assert min(SinGAN.load(model_file).sizes[0]) == 20
     with pytest.raises(AppError, match="at least 11 px"):
@@ -172,9 +175,9 @@ def test_every_tab_sets_up_for_a_model_with_one_or_two_trained_scales(client, tr
     train(TINY_IMAGE, tiny_config(iterations=2), checkpoint=checkpoint, on_event=stop, device="cpu")
     name = client.predict(handle_file(checkpoint), api_name="/upload_model")["value"]
     top = trained_scales - 1
-    start, _ = client.predict(name, 1, 1.0, 1.0, 0, api_name="/samples_setup")
+    start, _, _ = client.predict(name, 1, 1.0, 1.0, 0, api_name="/samples_setup")
     assert (start["visible"], start["value"]) == (top > 0, 0)
-    assert client.predict(name, api_name="/animation_setup")["value"] == top
+    assert client.predict(name, api_name="/animation_setup")[0]["value"] == top
     for api_name in ("/paint_setup", "/edit_setup", "/harmonize_setup"):
         injection = client.predict(name, api_name=api_name)[0]
         assert (injection["visible"], injection["value"]) == (False, 1)
@@ -223,8 +226,8 @@ def test_super_resolution_after_training_an_sr_model(client):
 
 
 def test_animation_plays_as_a_gif_with_downloads(client):
-    start = client.predict("mountains", api_name="/animation_setup")
-    assert start["maximum"] == 3
+    start, variety = client.predict("mountains", api_name="/animation_setup")
+    assert start["maximum"] == 3 and variety == 1.0
     gif, downloads = client.predict("mountains", 0.9, 1, 1.0, 1.0, 10, 10, 0, api_name="/animate")
     with Image.open(gif) as animation:
         assert animation.format == "GIF" and animation.n_frames == 10
@@ -243,7 +246,7 @@ def test_without_any_model_the_page_waits_for_one(tmp_path):
     _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
     try:
         client = _client(url)
-        assert client.predict(None, 4, 1.0, 1.0, 0, api_name="/samples_setup") == ({"__type__": "update"},) * 2
+        assert client.predict(None, 4, 1.0, 1.0, 0, api_name="/samples_setup") == ({"__type__": "update"},) * 3
         with pytest.raises(AppError, match="Choose a model first"):
             client.predict(None, 1, 0, 1.0, 1.0, 0, api_name="/sample")
     finally:

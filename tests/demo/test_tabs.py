@@ -12,7 +12,7 @@ from singan_lite import ImageError, preset
 # Every endpoint and the names of its parameters, as gradio_client shows them (docs/app.md).
 # The *_setup events with extra inputs take them unnamed (param_2, ...).
 API_PARAMETERS = {
-    "/animate": ["name", "beta", "start", "scale_h", "scale_v", "frames", "fps", "seed"],
+    "/animate": ["name", "beta", "start", "stretch_h", "stretch_v", "frames", "fps", "seed", "variety"],
     "/animation_setup": ["name"],
     "/edit": ["name", "painting", "mask_file", "scale", "seed"],
     "/edit_setup": ["name"],
@@ -25,7 +25,7 @@ API_PARAMETERS = {
     "/paint_setup": ["name"],
     "/pyramid": ["name", "seed"],
     "/pyramid_setup": ["name", "param_2"],
-    "/sample": ["name", "num", "start", "scale_h", "scale_v", "seed"],
+    "/sample": ["name", "num", "start", "stretch_h", "stretch_v", "seed", "variety"],
     "/samples_setup": ["name", "param_2", "param_3", "param_4", "param_5"],
     "/stop_training": [],
     "/superres_preview": ["path"],

@@ -1,0 +1,58 @@
+"""What the variety setting does: layout, diversity and realism of samples at several values.
+
+`SinGAN.sample(variety=v)` multiplies the start scale's noise by v. For every shipped model
+made for random samples, 8 samples from scale 0 at each value are scored against its
+training image with the project's metrics; the table gives the means over the models.
+
+    python -m benchmarks.variety
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+import torch
+
+from singan_lite import SinGAN
+from singan_lite.metrics import evaluate
+
+from .common import ROOT, markdown_table, write_section
+
+MODELS = ROOT / "assets" / "models"
+VALUES = (0.5, 1.0, 1.5, 2.0, 3.0)
+COLUMNS = ("layout", "diversity", "swd", "nn_realism", "sifid", "detail")
+SAMPLE_SEED = 1
+
+
+def score(model: SinGAN, variety: float, samples: int) -> dict:
+    return evaluate(model.training_image(), model.sample(samples, seed=SAMPLE_SEED, variety=variety))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--values", nargs="*", type=float, default=list(VALUES))
+    parser.add_argument("--samples", type=int, default=8)
+    args = parser.parse_args(argv)
+    loaded = {path.stem: SinGAN.load(path) for path in sorted(MODELS.glob("*.safetensors"))}
+    models = {name: model for name, model in loaded.items() if model.config.sr_factor is None}
+    rows = []
+    with torch.inference_mode():
+        for variety in args.values:
+            scores = [score(model, variety, args.samples) for model in models.values()]
+            means = [statistics.fmean(s[c] for s in scores if s.get(c) is not None) for c in COLUMNS]
+            rows.append([variety, *means])
+            print(rows[-1], flush=True)
+    body = (
+        f"Means over the shipped models {', '.join(models)}: {args.samples} samples each from scale 0 "
+        "at each variety (1: the noise the models were trained with). Layout and diversity say how new "
+        "the samples are; SWD, NN realism and SIFID how real (lower is better).\n\n"
+        + markdown_table(["variety", *COLUMNS], rows)
+    )
+    write_section("Variety at sampling time", body, "python -m benchmarks.variety " + " ".join(argv or []))
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
