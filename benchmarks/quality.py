@@ -26,13 +26,15 @@ from singan_lite import SinGAN, load_image, preset, resize, save_image, train
 from singan_lite.metrics import evaluate
 
 from .common import ROOT, SHARED_DATA, markdown_table, write_section
-from .pareto import PUBLISHED, Recipe, record_recipe
+from .pareto import PUBLISHED, Recipe, beats_published, record_recipe
 
 PLACES = SHARED_DATA / "places10"
 OUT = ROOT / "runs" / "quality"
 METRICS = ("swd", "nn_realism", "nn_coverage", "sifid")
 # Reported beside the scores, like diversity: what the samples are like, not how good.
 DESCRIPTIONS = ("layout", "detail")
+# Per image, ours beside the published SinGAN sample: the scores and the layout, both axes.
+PER_IMAGE = ("swd", "nn_realism", "sifid", "layout")
 # Not the training seed 0: in model files whose z* came from torch's stream for seed 0, a
 # seed-0 sample would start as the training image (docs/design.md#z-star-from-its-own-random-family).
 SAMPLE_SEED = 1
@@ -92,6 +94,30 @@ def _cell(value: float | None) -> float | str:
     return "n/a" if value is None else value
 
 
+def _verdict(results: list[dict]) -> str:
+    """Whether the run beats the published samples on both axes: new (layout) and real (SWD, SIFID)."""
+    means = {who: {m: _mean(results, who, m) for m in ("swd", "sifid", "layout")} for who in ("ours", "singan")}
+    if None in means["ours"].values() or None in means["singan"].values():
+        return "Better than the published samples on both axes: not known without SIFID."
+    ours, published = (
+        Recipe(
+            "",
+            who,
+            "",
+            "",
+            swd=m["swd"],
+            nn_realism=0.0,
+            sifid=m["sifid"],
+            diversity=None,
+            layout=m["layout"],
+            section="",
+        )
+        for who, m in means.items()
+    )
+    answer = "yes" if beats_published(ours, published) else "no"
+    return f"Better than the published samples on both axes (layout at least theirs, SWD and SIFID at most): {answer}."
+
+
 def report(results: list[dict], preset_name: str, command: str) -> str:
     header = ["method", *METRICS, "diversity", *DESCRIPTIONS]
     rows = []
@@ -101,16 +127,12 @@ def report(results: list[dict], preset_name: str, command: str) -> str:
         diversity = _mean(results, who, "diversity") if who == "ours" else "1 sample"
         rows.append([label, *scores, diversity, *descriptions])
     per_image = [
-        [
-            r["image"],
-            r["train_seconds"],
-            r["ours"]["swd"],
-            r["singan"]["swd"],
-            r["ours"]["nn_realism"],
-            r["singan"]["nn_realism"],
-        ]
+        [r["image"], r["train_seconds"]]
+        + [_cell(r[who].get(metric)) for metric in PER_IMAGE for who in ("ours", "singan")]
+        + [r["ours"]["diversity"]]
         for r in results
     ]
+    per_image_header = ["image", "train s"] + [f"{m} {who}" for m in PER_IMAGE for who in ("ours", "SinGAN")]
     body = (
         "Means over the images (lower is better for SWD, NN and SIFID; ours: mean over 8 samples "
         "from the coarsest scale, published: their one sample per image). Layout is the RMSE from "
@@ -118,8 +140,8 @@ def report(results: list[dict], preset_name: str, command: str) -> str:
         "the fine detail (mean absolute Laplacian) relative to the training image's: below 1 is "
         "smoother, which NN realism rewards. Both are reported like diversity, not as scores:\n\n"
         + markdown_table(header, rows)
-        + "\n\nPer image:\n\n"
-        + markdown_table(["image", "train s", "SWD ours", "SWD SinGAN", "NN ours", "NN SinGAN"], per_image)
+        + f"\n\n{_verdict(results)}\n\nPer image:\n\n"
+        + markdown_table([*per_image_header, "diversity"], per_image)
     )
     write_section(f"Quality on places10 ({preset_name})", body, command)
     return body
