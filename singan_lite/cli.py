@@ -18,12 +18,12 @@ from PIL import Image
 from tqdm import tqdm
 
 from .config import PRESETS, TrainConfig, preset_with_options
+from .estimate import describe_duration, estimate_training_seconds
 from .imaging import ImageError, image_files, load_image, save_image
 from .many import add_train_many_command
 from .memory import MAX_OUTPUT_PIXELS
 from .metrics import evaluate
 from .model import ModelFileError, SinGAN, make_rng
-from .networks import scale_width
 from .pyramid import plan_pyramid
 from .tasks import (
     animate,
@@ -49,12 +49,6 @@ from .training import (
 USER_ERRORS = (ImageError, ModelFileError, ValueError, FileNotFoundError)
 
 Subcommands = argparse._SubParsersAction
-
-# The `paper` preset's cost per iteration on a 2-core CPU: a fixed part, plus a part
-# proportional to the scale's pixels times its width squared (the convolutions' work).
-# Both are fitted to the measured per-scale costs: docs/design.md#presets
-PAPER_SECONDS_PER_ITERATION = 0.07
-PAPER_SECONDS_PER_PIXEL_WIDTH2 = 2.2e-8
 
 
 # --- pyramid -------------------------------------------------------------------------------
@@ -109,29 +103,10 @@ class _ProgressBar:
         self.bar = tqdm(total=event.iterations, desc=label, unit="it", initial=event.iteration - 1)
 
 
-def paper_training_seconds(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int = 0) -> float:
-    """Estimated CPU wall time to train scales `first_scale`.. of a pyramid with `sizes`."""
-    seconds = 0.0
-    for scale in range(first_scale, len(sizes)):
-        height, width = sizes[scale]
-        channels = scale_width(scale, config.base_width, config.max_width, config.double_every)
-        per_iteration = PAPER_SECONDS_PER_ITERATION + PAPER_SECONDS_PER_PIXEL_WIDTH2 * height * width * channels**2
-        seconds += config.iterations_at(scale, len(sizes)) * per_iteration
-    return seconds
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def _announce_paper_cost(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int, device: str) -> None:
     """The `paper` recipe trains every scale on its whole image: say how long before starting."""
     iterations = sum(config.iterations_at(scale, len(sizes)) for scale in range(first_scale, len(sizes)))
-    estimate = _duration(paper_training_seconds(config, sizes, first_scale))
+    estimate = describe_duration(estimate_training_seconds(config, sizes, first_scale))
     where = (
         "on CUDA it runs much faster than this CPU estimate"
         if resolve_device(device).type == "cuda"

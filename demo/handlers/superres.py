@@ -11,23 +11,38 @@ from pathlib import Path
 
 import numpy as np
 
-from singan_lite import SinGAN, resize, save_image, to_uint8
+from singan_lite import SinGAN, resize, to_uint8
 from singan_lite.tasks import super_resolve
 
 from ..uploads import Notify, ignore, read_image
+from .outputs import PREVIEW_SIDE, preview, save_png
 
-# The upscaled image's long side is capped here, which caps the input at this / factor.
-MAX_OUTPUT_SIDE = 1024
+# The upscaled image's long side is capped here, which caps the input at this / factor: a
+# 1024 px image by x4, the large outputs the library generates in bounded memory.
+MAX_OUTPUT_SIDE = 4096
 
 
 def upscale(
-    model: SinGAN, image: str | Path | None, seed: int, folder: Path, notify: Notify = ignore
+    model: SinGAN,
+    image: str | Path | None,
+    seed: int,
+    folder: Path,
+    notify: Notify = ignore,
+    max_output_side: int = MAX_OUTPUT_SIDE,
+    preview_side: int = PREVIEW_SIDE,
 ) -> tuple[tuple[np.ndarray, np.ndarray], Path]:
-    """((bicubic, SinGAN) at the upscaled size, the SinGAN result as a PNG file in `folder`)."""
+    """((bicubic, SinGAN) as the page shows them, the full-size SinGAN result as a PNG file in `folder`).
+
+    The page's pair is scaled down to `preview_side` on the long side when the result is larger;
+    the PNG is always the full size.
+    """
     # A model not trained for super-resolution has no factor; super_resolve then says what to do.
     factor = model.config.sr_factor or 1.0
-    source = model.real if image is None else read_image(image, int(MAX_OUTPUT_SIDE / factor), notify, "the image")
+    source = model.real if image is None else read_image(image, int(max_output_side / factor), notify, "the image")
     result = super_resolve(model, source, seed=int(seed))
-    bicubic = resize(source, tuple(result.shape[-2:]))
-    path = save_image(result, Path(folder) / f"upscaled-x{factor:g}.png")
-    return (to_uint8(bicubic), to_uint8(result)), path
+    full = to_uint8(result)
+    path = save_png(full, Path(folder) / f"upscaled-x{factor:g}.png")
+    sharp = preview(full, preview_side)
+    # Bicubic straight to the shown size: a full-size one scaled down, without its memory.
+    bicubic = to_uint8(resize(source, sharp.shape[:2]))
+    return (bicubic, sharp), path

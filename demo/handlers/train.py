@@ -20,6 +20,8 @@ import plotly.graph_objects as go
 
 from singan_lite import IterationEvent, ScaleEvent, TrainConfig, preset, to_uint8
 from singan_lite.background import TrainingEnded, train_in_background
+from singan_lite.estimate import describe_duration, estimate_training_seconds
+from singan_lite.training import pyramid_for
 from singan_lite.viz import loss_curves
 
 from ..models import ModelRegistry, SessionModels
@@ -85,6 +87,27 @@ def training_config(
         overrides["min_size"] = int(min_size)
     config = preset(preset_name, **overrides)
     return config.with_super_resolution(float(sr_factor)) if sr_factor else config
+
+
+def training_estimate(image: str | Path | None, config: TrainConfig) -> str:
+    """What pressing Train would start, said before it starts: the pyramid, the iterations, about how long.
+
+    The image is read as training will read it (the same size cap), so the pyramid is the one
+    training builds; an image that cannot be trained gets the library's reason instead.
+    """
+    if image is None:
+        return "Pick an image and press *Train*."
+    try:
+        height, width = read_image(image, MAX_UPLOAD_SIDE, ignore, "the training image").shape[-2:]
+        sizes = pyramid_for(config, height, width).sizes
+    except ValueError as error:  # ImageError too: a corrupt file, or a coarsest scale the image cannot have
+        return f"Cannot train: {error}"
+    iterations = sum(config.iterations_at(scale, len(sizes)) for scale in range(len(sizes)))
+    seconds = estimate_training_seconds(config, sizes)
+    return (
+        f"*{config.preset}* at {sizes[-1][1]}×{sizes[-1][0]} px: {len(sizes)} scales, {iterations} iterations, "
+        f"about **{describe_duration(seconds)}** on 2 CPU cores. Press *Train*."
+    )
 
 
 def _snapshots(event: ScaleEvent) -> list[Captioned]:

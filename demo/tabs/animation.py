@@ -9,13 +9,16 @@ from ..handlers.samples import max_start_scale
 from .shared import Shared
 from .widgets import OUTPUT_HEIGHT, scale_choice, seed_box, stretch_sliders, variety_slider
 
+# Every frame costs a sample of the stretched size, and all of them are encoded twice (GIF, MP4).
+MAX_STRETCH = 3.0
+
 
 def build(shared: Shared) -> None:
     with gr.Tab("Animation", id="animation", elem_id="animation-tab"), gr.Row():
         with gr.Column(scale=1):
             beta = gr.Slider(0.5, 0.99, 0.9, step=0.01, label="Motion (β)", info="higher: smoother, wider moves")
             start = gr.Slider(0, 8, 0, step=1, label="Start scale", info="higher: only finer details move")
-            stretch_h, stretch_v = stretch_sliders()
+            stretch_h, stretch_v = stretch_sliders("animation", MAX_STRETCH)
             variety = variety_slider()
             frames = gr.Slider(10, MAX_FRAMES, 50, step=10, label="Frames", elem_id="animation-frames")
             fps = gr.Slider(2, 25, 10, step=1, label="Frames per second")

@@ -29,7 +29,7 @@ def build(shared: Shared) -> gr.Button:
                 model_file = gr.File(label="Model file", interactive=False)
         with gr.Column(scale=1):
             before_after = gr.ImageSlider(label="Bicubic / SinGAN", format="png", elem_id="superres-slider")
-            download = gr.File(label="Upscaled PNG", interactive=False, elem_id="superres-file")
+            download = gr.File(label="Upscaled PNG, full size", interactive=False, elem_id="superres-file")
 
     def setup(model):
         factor = model.config.sr_factor

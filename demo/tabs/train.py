@@ -5,8 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from ..gpu import on_gpu
+from ..handlers.train import training_estimate
 from ..models import ROOT
-from .shared import TRAIN, Shared, friendly
+from .shared import INSTANT, TRAIN, Shared, friendly
 from .training import TrainingSettings, picker_after, stream_training, training_settings
 from .widgets import image_upload
 
@@ -55,6 +56,22 @@ def build(shared: Shared) -> gr.Button:
             gallery = gr.skip() if update.snapshots is None else update.snapshots
             yield update.status, figure, gallery, *picker_after(shared, update)
 
+    def estimate(image, preset_name, max_size, seed, iterations, min_size):
+        settings = TrainingSettings(
+            image=image, preset_name=preset_name, max_size=max_size, seed=seed, iterations=iterations, min_size=min_size
+        )
+        return training_estimate(image, settings.config())
+
+    # The estimate takes Train's own inputs, so it describes exactly the run a press would start.
+    preset_name, max_size, _, iterations, min_size = setting_inputs
+    gr.on(
+        [shared.demo.load, image.change, preset_name.change, max_size.change, iterations.change, min_size.change],
+        friendly(estimate),
+        [image, *setting_inputs],
+        status,
+        api_name="train_estimate",
+        **INSTANT,
+    )
     run.click(
         on_gpu(friendly(train_event), duration=600),
         [image, *setting_inputs, shared.session],

@@ -12,6 +12,11 @@ from singan_lite import TrainConfig
 from ..handlers.train import TrainingUpdate, train_model, training_config
 from .shared import INSTANT, Shared
 
+# The largest finest scale the app trains: fast and quality train the fine scales on windows, so a
+# step costs the same at 1024 px as at 250 and only the number of scales grows; the Train tab shows
+# the estimated time before it starts. Why: docs/design.md#training-on-windows
+MAX_TRAINING_SIDE = 1024
+
 
 @dataclass(frozen=True)
 class TrainingSettings:
@@ -48,7 +53,13 @@ def training_settings(name: str, coarsest_scale: bool) -> list[gr.components.Com
         info="for 250 px on 2 CPU cores: fast 3 to 6 minutes, quality about 13 (closest to the image), paper hours",
     )
     max_size = gr.Slider(
-        40, 400, 160, step=10, label="Max size (px)", info="the finest scale's long side", elem_id=f"{name}-max-size"
+        40,
+        MAX_TRAINING_SIDE,
+        160,
+        step=2,  # 250, the paper's size, and 1024 both on the scale
+        label="Max size (px)",
+        info="the finest scale's long side",
+        elem_id=f"{name}-max-size",
     )
     with gr.Accordion("Advanced", open=False):
         seed = gr.Number(0, label="Seed", precision=0, minimum=0)

@@ -21,9 +21,10 @@ def seed_box(name: str) -> gr.Number:
     return seed
 
 
-def stretch_sliders() -> tuple[gr.Slider, gr.Slider]:
-    stretch_h = gr.Slider(0.5, 3.0, 1.0, step=0.25, label="Stretch width ×")
-    stretch_v = gr.Slider(0.5, 3.0, 1.0, step=0.25, label="Stretch height ×")
+def stretch_sliders(name: str, maximum: float) -> tuple[gr.Slider, gr.Slider]:
+    """Width and height factors on the model's size, up to `maximum`."""
+    stretch_h = gr.Slider(0.5, maximum, 1.0, step=0.25, label="Stretch width ×", elem_id=f"{name}-stretch-h")
+    stretch_v = gr.Slider(0.5, maximum, 1.0, step=0.25, label="Stretch height ×", elem_id=f"{name}-stretch-v")
     return stretch_h, stretch_v
 
 

@@ -27,6 +27,7 @@ ENDPOINTS = {
     "/sample",
     "/samples_setup",
     "/train_preview",
+    "/train_estimate",
     "/train",
     "/stop_training",
     "/paint_setup",
@@ -103,14 +104,22 @@ def test_model_info_describes_the_model(client):
 
 
 def test_samples_are_lossless_pngs(client):
-    gallery = client.predict("mountains", 2, 0, 2.0, 1.0, 3, api_name="/sample")
+    gallery, downloads = client.predict("mountains", 2, 0, 2.0, 1.0, 3, api_name="/sample")
     assert len(gallery) == 2 and gallery[0]["caption"].startswith("seed 3")
-    assert _png(gallery[0]["image"]).size == (80, 31)
-    start, variety, first_samples = client.predict("mountains", 4, 1.0, 1.0, 0, api_name="/samples_setup")
+    # Small enough for the page: shown at full size, nothing else to download.
+    assert _png(gallery[0]["image"]).size == (80, 31) and downloads is None
+    start, variety, first_samples, downloads = client.predict("mountains", 4, 1.0, 1.0, 0, api_name="/samples_setup")
     # The variety slider shows the model's own setting.
-    assert start["maximum"] == 3 and variety == 1.0 and len(first_samples) == 4
-    varied = client.predict("mountains", 2, 0, 2.0, 1.0, 3, 2.5, api_name="/sample")
+    assert start["maximum"] == 3 and variety == 1.0 and len(first_samples) == 4 and downloads is None
+    varied, _ = client.predict("mountains", 2, 0, 2.0, 1.0, 3, 2.5, api_name="/sample")
     assert _png(varied[0]["image"]).tobytes() != _png(gallery[0]["image"]).tobytes()
+
+
+def test_the_train_tab_estimates_the_time_before_training(client):
+    estimate = client.predict(handle_file(TINY_IMAGE), "fast", 1024, 0, 0, 0, api_name="/train_estimate")
+    # The finest scale is the image's own size; the time is the library's estimate.
+    assert estimate.startswith("*fast* at 250×188 px: 11 scales") and "on 2 CPU cores" in estimate
+    assert client.predict(None, "fast", 1024, 0, 0, 0, api_name="/train_estimate").startswith("Pick an image")
 
 
 def test_training_streams_and_the_model_becomes_usable(client):
@@ -120,7 +129,7 @@ def test_training_streams_and_the_model_becomes_usable(client):
     assert status.startswith("Finished") and name == "mountains (paper)" and name in str(picker["choices"])
     assert plot["type"] == "plotly" and len(snapshots) == 3 * SinGAN.load(model_file).num_scales
     assert len(job.outputs()) > 1
-    assert len(client.predict(name, 1, 0, 1.0, 1.0, 0, api_name="/sample")) == 1
+    assert len(client.predict(name, 1, 0, 1.0, 1.0, 0, api_name="/sample")[0]) == 1
 
 
 def test_training_honours_the_coarsest_scale_and_explains_one_too_small(client):
@@ -137,7 +146,7 @@ def test_sampling_answers_during_training_and_stop_keeps_the_finished_scales(cli
         assert time.monotonic() < deadline and not job.done()
         time.sleep(0.1)
     # Training has its own queue slot: a sample does not wait for it to end.
-    assert len(client.predict("mountains", 1, 0, 1.0, 1.0, 0, api_name="/sample")) == 1
+    assert len(client.predict("mountains", 1, 0, 1.0, 1.0, 0, api_name="/sample")[0]) == 1
     assert not job.done()
     client.predict(api_name="/stop_training")
     status, *_, picker = job.result()
@@ -175,7 +184,7 @@ def test_every_tab_sets_up_for_a_model_with_one_or_two_trained_scales(client, tr
     train(TINY_IMAGE, tiny_config(iterations=2), checkpoint=checkpoint, on_event=stop, device="cpu")
     name = client.predict(handle_file(checkpoint), api_name="/upload_model")["value"]
     top = trained_scales - 1
-    start, _, _ = client.predict(name, 1, 1.0, 1.0, 0, api_name="/samples_setup")
+    start, *_ = client.predict(name, 1, 1.0, 1.0, 0, api_name="/samples_setup")
     assert (start["visible"], start["value"]) == (top > 0, 0)
     assert client.predict(name, api_name="/animation_setup")[0]["value"] == top
     for api_name in ("/paint_setup", "/edit_setup", "/harmonize_setup"):
@@ -246,7 +255,7 @@ def test_without_any_model_the_page_waits_for_one(tmp_path):
     _, url, _ = demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, **launch_options())
     try:
         client = _client(url)
-        assert client.predict(None, 4, 1.0, 1.0, 0, api_name="/samples_setup") == ({"__type__": "update"},) * 3
+        assert client.predict(None, 4, 1.0, 1.0, 0, api_name="/samples_setup") == ({"__type__": "update"},) * 4
         with pytest.raises(AppError, match="Choose a model first"):
             client.predict(None, 1, 0, 1.0, 1.0, 0, api_name="/sample")
     finally:

@@ -7,6 +7,8 @@ import pytest
 
 from demo.handlers import train
 from singan_lite import ImageError, SinGAN
+from singan_lite.estimate import describe_duration, estimate_training_seconds
+from singan_lite.training import pyramid_for
 
 from ..conftest import TINY_IMAGE
 
@@ -61,3 +63,25 @@ def test_training_a_bad_image_fails_with_the_library_message(registry, tmp_path)
     text.write_text("hello")
     with pytest.raises(ImageError, match="not a readable image"):
         next(train.train_model(text, TRAIN_CONFIG, registry=registry, session={}, stop=threading.Event()))
+
+
+def test_the_estimate_describes_the_run_a_press_would_start():
+    config = train.training_config("fast", max_size=120, seed=0)
+    sizes = pyramid_for(config, 188, 250).sizes  # TINY_IMAGE is 250x188
+    text = train.training_estimate(TINY_IMAGE, config)
+    iterations = sum(config.iterations_at(s, len(sizes)) for s in range(len(sizes)))
+    assert text.startswith(f"*fast* at 120×91 px: {len(sizes)} scales, {iterations} iterations, about ")
+    assert f"about **{describe_duration(estimate_training_seconds(config, sizes))}** on 2 CPU cores" in text
+    # The finest scale never exceeds the image: a max size past it describes the image's own size.
+    assert train.training_estimate(TINY_IMAGE, train.training_config("fast", max_size=1024, seed=0)).startswith(
+        "*fast* at 250×188 px"
+    )
+
+
+def test_the_estimate_explains_what_cannot_train(tmp_path):
+    assert train.training_estimate(None, TRAIN_CONFIG) == "Pick an image and press *Train*."
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    assert train.training_estimate(text, TRAIN_CONFIG).startswith("Cannot train: 'notes.png' is not a readable image")
+    too_coarse = train.training_config("fast", max_size=40, seed=0, min_size=200)
+    assert "smaller than the coarsest scale" in train.training_estimate(TINY_IMAGE, too_coarse)

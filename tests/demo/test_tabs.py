@@ -31,6 +31,7 @@ API_PARAMETERS = {
     "/superres_preview": ["path"],
     "/superres_setup": ["name"],
     "/train": ["image", "preset_name", "max_size", "seed", "iterations", "min_size"],
+    "/train_estimate": ["image", "preset_name", "max_size", "seed", "iterations", "min_size"],
     "/train_preview": ["path"],
     "/train_superres": ["image", "factor", "preset_name", "max_size", "seed", "iterations"],
     "/upload_model": ["file"],
@@ -50,6 +51,14 @@ def test_every_endpoint_keeps_its_parameters(registry):
     endpoints = build_demo(registry).get_api_info()["named_endpoints"]
     parameters = {name: [p["parameter_name"] for p in info["parameters"]] for name, info in endpoints.items()}
     assert parameters == API_PARAMETERS
+
+
+def test_the_large_sizes_are_offered(registry):
+    """Train up to 1024 px (default unchanged), samples up to 4 times the model, animations up to 3."""
+    sliders = {block.elem_id: block for block in build_demo(registry).blocks.values() if isinstance(block, gr.Slider)}
+    assert (sliders["train-max-size"].maximum, sliders["train-max-size"].value) == (1024, 160)
+    assert sliders["samples-stretch-h"].maximum == sliders["samples-stretch-v"].maximum == 4
+    assert sliders["animation-stretch-h"].maximum == sliders["animation-stretch-v"].maximum == 3
 
 
 def test_a_model_event_gets_the_picked_model_and_shows_the_functions_parameters(shared):
