@@ -105,7 +105,7 @@ class _ProgressBar:
 
 def _announce_paper_cost(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int, device: str) -> None:
     """The `paper` recipe trains every scale on its whole image: say how long before starting."""
-    iterations = sum(config.iterations_at(scale, len(sizes)) for scale in range(first_scale, len(sizes)))
+    iterations = config.total_iterations(len(sizes), first_scale)
     estimate = describe_duration(estimate_training_seconds(config, sizes, first_scale))
     where = (
         "on CUDA it runs much faster than this CPU estimate"
@@ -221,7 +221,11 @@ def _run_sample(args: argparse.Namespace) -> None:
     print(f"wrote {args.num} samples of {height}x{width} to {out}")
 
 
-def _add_variety(parser: argparse.ArgumentParser) -> None:
+def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
+    """Where random generation starts, the output's stretch and the variety: shared by sample and animate."""
+    parser.add_argument("--start-scale", type=int, default=0)
+    parser.add_argument("--stretch-h", "--scale-h", type=float, default=1.0, help="times the trained width")
+    parser.add_argument("--stretch-v", "--scale-v", type=float, default=1.0, help="times the trained height")
     parser.add_argument(
         "--variety",
         type=float,
@@ -235,10 +239,7 @@ def add_sample(commands: Subcommands) -> None:
     sampling.add_argument("model")
     sampling.add_argument("-o", "--output", required=True, help="folder for 0.png, 1.png, ...")
     sampling.add_argument("-n", "--num", type=int, default=8)
-    sampling.add_argument("--start-scale", type=int, default=0)
-    sampling.add_argument("--stretch-h", "--scale-h", type=float, default=1.0, help="times the trained width")
-    sampling.add_argument("--stretch-v", "--scale-v", type=float, default=1.0, help="times the trained height")
-    _add_variety(sampling)
+    _add_sampling_options(sampling)
     sampling.add_argument("--seed", type=int)
     sampling.set_defaults(run=_run_sample)
 
@@ -360,10 +361,7 @@ def add_animate(commands: Subcommands) -> None:
     animation.add_argument("--fps", type=float, default=10)
     animation.add_argument("--alpha", type=float, default=0.1, help="pull towards the image (0..1)")
     animation.add_argument("--beta", type=float, default=0.9, help="momentum of the walk (0..1)")
-    animation.add_argument("--start-scale", type=int, default=0)
-    animation.add_argument("--stretch-h", "--scale-h", type=float, default=1.0, help="times the trained width")
-    animation.add_argument("--stretch-v", "--scale-v", type=float, default=1.0, help="times the trained height")
-    _add_variety(animation)
+    _add_sampling_options(animation)
     animation.add_argument("--seed", type=int)
     animation.set_defaults(run=_run_animate)
 

@@ -83,6 +83,10 @@ class TrainConfig:
         coarse_boost = self.coarsest_iterations ** max(0.0, 1 - scale / max(1, self.coarse_scales))
         return max(1, round(self.iterations * share * coarse_boost))
 
+    def total_iterations(self, num_scales: int, first_scale: int = 0) -> int:
+        """Iterations of all scales from `first_scale` up: what a run (or a resumed one) has ahead."""
+        return sum(self.iterations_at(scale, num_scales) for scale in range(first_scale, num_scales))
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

@@ -72,7 +72,8 @@ class ThreadTuner:
     def run(self, iteration: Callable[[], Result]) -> Result:
         """Run one iteration at the count the tuner chooses, and learn from its time."""
         count = self.other if self._probe is not None else self.current
-        torch.set_num_threads(count)
+        if count != torch.get_num_threads():  # setting it resizes OpenMP's team: not every iteration
+            torch.set_num_threads(count)
         started = time.perf_counter()
         result = iteration()
         self._record(time.perf_counter() - started)

@@ -102,7 +102,7 @@ def training_estimate(image: str | Path | None, config: TrainConfig) -> str:
         sizes = pyramid_for(config, height, width).sizes
     except ValueError as error:  # ImageError too: a corrupt file, or a coarsest scale the image cannot have
         return f"Cannot train: {error}"
-    iterations = sum(config.iterations_at(scale, len(sizes)) for scale in range(len(sizes)))
+    iterations = config.total_iterations(len(sizes))
     seconds = estimate_training_seconds(config, sizes)
     return (
         f"*{config.preset}* at {sizes[-1][1]}×{sizes[-1][0]} px: {len(sizes)} scales, {iterations} iterations, "
