@@ -21,7 +21,15 @@ from .imaging import ImageSource, load_image, resize
 from .model import SinGAN, make_rng
 from .networks import Critic, Generator
 from .pyramid import PyramidPlan, build_pyramid, plan_pyramid
-from .speed import RECALIBRATION_PASSES, CoarserSamples, SpeedPolicy, Window, crop, recalibrate_batch_norm
+from .speed import (
+    RECALIBRATION_PASSES,
+    CoarserSamples,
+    SpeedPolicy,
+    Window,
+    crop,
+    recalibrate_batch_norm,
+    window_context,
+)
 from .threads import ThreadSetting, ThreadTuner, thread_runner
 
 
@@ -79,13 +87,15 @@ def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor, rng
 
 @dataclass(frozen=True)
 class StepInputs:
-    """What an adversarial step feeds G_n: up(x~_{n-1}) of a random coarser sample, the unscaled
-    noise z_n, and the window of the scale's image the step trains on (None: the whole image).
+    """What an adversarial step feeds G_n: up(x~_{n-1}) of a random coarser sample and the unscaled
+    noise z_n, both over the window's context (speed.window_context); the window of the scale's
+    image the step trains on (None: the whole image), and the same window within the context.
     """
 
     previous: torch.Tensor
     noise: torch.Tensor
     window: Window | None
+    in_context: Window | None
 
 
 class ScaleTrainer:
@@ -153,12 +163,15 @@ class ScaleTrainer:
         return self.coarser_samples.next(self.rng)
 
     def draw_inputs(self) -> StepInputs:
-        """The inputs of one critic step, drawn in this order from `rng`: coarser sample, noise, window."""
+        """The inputs of one critic step, drawn in this order from `rng`: coarser sample, window, noise."""
         previous = self.random_previous()
-        noise = self.draw_noise()
         # Real and fake are cropped at the same window, as the paper compares whole images: a
         # sky window against a grass window would push colours about, step to step.
-        return StepInputs(previous, noise, self.speed.random_window(self.rng))
+        window = self.speed.random_window(self.rng)
+        context, in_context = window_context(window, self.size)
+        size = self.size if context is None else context[2:]
+        noise = self.model.draw_noise(self.scale, size, 1, self.rng)
+        return StepInputs(crop(previous, context), noise, window, in_context)
 
     def reconstruction_noise(self) -> torch.Tensor:
         """The noise of the reconstruction path: z* at scale 0, zeros above. With `redraw_z_star`,
@@ -177,7 +190,7 @@ class ScaleTrainer:
         real = crop(self.real, inputs.window)
         with self.speed.autocast():
             with torch.no_grad():
-                fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.window)
+                fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
             d_real = self.critic_net(real).float().mean()
             d_fake = self.critic_net(fake).float().mean()
             penalty = gradient_penalty(self.critic_net, real, fake, self.rng)
@@ -196,11 +209,14 @@ class ScaleTrainer:
         reconstruction trains on a window of its own. D_n is not updated.
         """
         rec_window = self.speed.random_window(self.rng)
+        rec_context, rec_in_context = window_context(rec_window, self.size)
         with self.speed.autocast():
             # Regenerated in every step: reusing one graph across steps breaks on modern PyTorch.
-            fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.window)
+            fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
             adversarial = -self.critic_net(fake).float().mean()
-            reconstruction = self.generator_net(self.noise_amp * rec_noise, self.rec_previous, rec_window)
+            reconstruction = self.generator_net(
+                self.noise_amp * crop(rec_noise, rec_context), crop(self.rec_previous, rec_context), rec_in_context
+            )
             rec_loss = F.mse_loss(reconstruction, crop(self.real, rec_window))
             loss = adversarial + self.config.alpha * rec_loss
         self.optG.zero_grad(set_to_none=True)

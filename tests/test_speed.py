@@ -13,6 +13,7 @@ from singan_lite.speed import (
     crop,
     native_bf16,
     recalibrate_batch_norm,
+    window_context,
     window_size,
 )
 
@@ -39,6 +40,23 @@ def test_windows_lie_inside_the_scale_and_are_never_larger_than_the_crop(size, c
         if window is not None:
             top, left, _, _ = window
             assert 0 <= top <= size[0] - height and 0 <= left <= size[1] - width
+
+
+@pytest.mark.parametrize("window", [(0, 0, 12, 12), (4, 3, 12, 12), (9, 20, 12, 12), (18, 30, 12, 12), (0, 0, 30, 42)])
+def test_a_generator_on_a_windows_context_gives_the_whole_scale_pass_exactly(window):
+    size = (30, 42)
+    generator = Generator(8, batch_norm=False).eval()
+    noise, previous = torch.randn(1, 3, *size), torch.randn(1, 3, *size)
+    context, in_context = window_context(window, size)
+    assert context[2] <= window[2] + 10 and context[3] <= window[3] + 10  # the reach only, not the scale
+    with torch.no_grad():
+        whole = crop(generator(noise, previous), window)
+        from_context = generator(crop(noise, context), crop(previous, context), in_context)
+    assert torch.equal(whole, from_context)
+
+
+def test_no_window_has_no_context():
+    assert window_context(None, (30, 42)) == (None, None)
 
 
 def test_a_scale_no_larger_than_the_crop_trains_whole_and_draws_nothing():

@@ -173,7 +173,9 @@ def test_generator_steps_reuse_the_last_critic_steps_inputs():
     assert last_window is not None and not torch.equal(critic_calls[0][0], last_noise)
     for noise, previous, window in generator_calls[::2]:
         assert torch.equal(noise, last_noise) and torch.equal(previous, last_previous) and window == last_window
-    assert all(torch.equal(previous, trainer.rec_previous) for _, previous, _ in generator_calls[1::2])
+    # The reconstruction's coarser image is a view of the reconstruction path, cut to its window's context.
+    rec_storage = trainer.rec_previous.untyped_storage().data_ptr()
+    assert all(previous.untyped_storage().data_ptr() == rec_storage for _, previous, _ in generator_calls[1::2])
 
 
 def _conv_output_dtypes(config: TrainConfig, scale: int = -1) -> set[torch.dtype]:
@@ -282,12 +284,12 @@ def _pinned_numbers(model: SinGAN, events: list[IterationEvent]) -> dict[str, fl
 
 
 PINNED_FP32 = {
-    "d_real@0": 0.41031009, "d_fake@0": -1.23779833, "gradient_penalty@0": 0.613566697,
-    "g_adversarial@0": 1.03567052, "reconstruction@0": 0.255856901, "generator_sum@0": -20.1927891,
+    "d_real@0": 0.0762906298, "d_fake@0": -1.601951, "gradient_penalty@0": 0.765288234,
+    "g_adversarial@0": 1.46517694, "reconstruction@0": 0.26165089, "generator_sum@0": -21.1780968,
     "noise_amp@0": 1.0,
-    "d_real@1": 0.330532551, "d_fake@1": -1.14743137, "gradient_penalty@1": 1.36752796,
-    "g_adversarial@1": 0.605943561, "reconstruction@1": 0.191866755, "generator_sum@1": -21.0668335,
-    "noise_amp@1": 0.0473361373,
+    "d_real@1": 1.62967551, "d_fake@1": -1.4735204, "gradient_penalty@1": 2.45991087,
+    "g_adversarial@1": 0.956420481, "reconstruction@1": 0.189043477, "generator_sum@1": -22.0225239,
+    "noise_amp@1": 0.0474555701,
 }  # fmt: skip
 
 
