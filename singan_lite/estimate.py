@@ -43,6 +43,12 @@ class IterationCost:
 # `paper` without batch norm was never measured; it gets the first pair and may come out short.
 COST_WITHOUT_BATCH_NORM = IterationCost(fixed=0.047, per_work=9.0e-9)
 COST_WITH_BATCH_NORM = IterationCost(fixed=0.063, per_work=2.1e-8)
+# Outside its iterations every scale runs whole-scale generator passes: its bank of coarser
+# samples, each through every scale below it, and the finished scale's reconstruction and sample
+# that the progress report shows. Small at 250 px, they are a tenth of a 1024 px run, whose
+# fine scales train on windows but are sampled whole. Seconds per pixel times width squared of
+# one pass, fitted to the time between scales in "Training large images" (benchmarks/RESULTS.md).
+WHOLE_SCALE_PASS = 1.3e-9
 
 
 def estimate_training_seconds(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int = 0) -> float:
@@ -50,11 +56,18 @@ def estimate_training_seconds(config: TrainConfig, sizes: Sequence[tuple[int, in
     (e.g. `pyramid_for(config, height, width).sizes`) under `config`.
     """
     cost = COST_WITH_BATCH_NORM if config.batch_norm else COST_WITHOUT_BATCH_NORM
+    widths = [scale_width(n, config.base_width, config.max_width, config.double_every) for n in range(len(sizes))]
+    # One pass through scales 0..n: the work of a whole-scale sample at scale n.
+    passes, through = [], 0
+    for (height, width), channels in zip(sizes, widths, strict=True):
+        through += height * width * channels**2
+        passes.append(through)
     seconds = 0.0
     for scale in range(first_scale, len(sizes)):
         height, width = window_size(sizes[scale], config.crop_size)
-        channels = scale_width(scale, config.base_width, config.max_width, config.double_every)
-        seconds += config.iterations_at(scale, len(sizes)) * cost.seconds(height * width, channels)
+        seconds += config.iterations_at(scale, len(sizes)) * cost.seconds(height * width, widths[scale])
+        bank = config.sample_bank * passes[scale - 1] if config.sample_bank and scale > 0 else 0
+        seconds += WHOLE_SCALE_PASS * (bank + 2 * passes[scale])
     return seconds
 
 

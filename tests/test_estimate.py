@@ -46,7 +46,8 @@ def test_the_estimate_follows_the_iterations_and_the_scales_left():
     paper = preset("paper")
     sizes = pyramid_for(paper, *BENCHMARK).sizes
     full = estimate_training_seconds(paper, sizes)
-    assert estimate_training_seconds(preset("paper", iterations=20), sizes) == pytest.approx(full / 100)
+    # The iterations set the cost; the whole-scale passes between scales add a little.
+    assert estimate_training_seconds(preset("paper", iterations=20), sizes) == pytest.approx(full / 100, rel=0.1)
     # Resuming: the finest scale alone is the largest share of a whole-scale recipe.
     assert estimate_training_seconds(paper, sizes, first_scale=len(sizes) - 1) > full / 2
     assert estimate_training_seconds(paper, sizes[:3]) < full / 100
