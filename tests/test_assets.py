@@ -30,6 +30,17 @@ def test_every_image_is_readable_and_has_a_licence_line(path):
     assert f"{path.parent.name}/{path.name}" in LISTED
 
 
+@pytest.mark.parametrize("path", sorted((ASSETS / "large").glob("*.jpg")), ids=lambda p: p.name)
+def test_every_large_photograph_is_1024_px_and_has_a_licence_line(path):
+    assert tuple(load_image(path).shape[-2:]) == (768, 1024)
+    assert f"large/{path.name}" in LISTED
+
+
+def test_there_are_four_large_photographs():
+    # benchmarks/large_training.py scores 1024 px training on four photographs.
+    assert len(list((ASSETS / "large").glob("*.jpg"))) == 4
+
+
 def test_every_sample_image_has_a_model():
     images = {p.stem for p in (ASSETS / "images").glob("*.png")}
     assert images <= {p.stem for p in MODELS}
