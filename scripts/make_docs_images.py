@@ -1,4 +1,4 @@
-"""Re-create the README's pictures from the shipped models: docs/result.jpg, docs/gallery.png
+"""Re-create the README's pictures from the shipped models: docs/result.jpg, docs/gallery.jpg
 and docs/samples_mountains.png.
 
     python -m scripts.make_docs_images
@@ -19,17 +19,23 @@ from singan_lite import SinGAN, resize, save_image, to_uint8
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "assets" / "models"
 DOCS = ROOT / "docs"
-GALLERY_HEIGHT = 160
-# The README's result figure: these models, one row each, their training image and samples
-# from the coarsest scale, which varies the layout most.
+# Both labelled figures show samples from the coarsest scale, which varies the layout most,
+# drawn with seed 1: in model files whose z* came from torch's stream for seed 0, a seed-0
+# sample would start as the training image (docs/design.md#z-star-from-its-own-random-family).
+START_SCALE = 0
+SEED = 1
+# The README's result figure: these models, one row each, their training image and samples.
 RESULT_MODELS = ("mountains", "rocks", "dune")
 RESULT_SAMPLES = 4
-RESULT_START_SCALE = 0
-RESULT_SEED = 1
 RESULT_HEIGHT = 120
+# The gallery: every shipped random-generation model, its training image and two samples.
+GALLERY_SAMPLES = 2
+GALLERY_HEIGHT = 150
 LABEL_HEIGHT = 24
+NAME_WIDTH = 90
 GAP = 4
-RESULT_JPEG_QUALITY = 88
+# JPEG: a photo grid this size would take several times the bytes as PNG.
+JPEG_QUALITY = 88
 
 
 def _row(images: list[torch.Tensor], height: int) -> torch.Tensor:
@@ -45,16 +51,14 @@ def _stack(rows: list[torch.Tensor], width: int) -> torch.Tensor:
 
 
 def gallery() -> Path:
-    """Each shipped random-generation model: its training image, then two samples from the coarsest scale."""
-    rows = []
+    """Each shipped random-generation model, named: its training image, then two samples."""
+    names = []
     for path in sorted(MODELS.glob("*.safetensors")):
-        model = SinGAN.load(path)
-        if model.config.sr_factor is not None:
-            continue
-        samples = model.sample(2, start_scale=0, seed=0)
-        rows.append(_row([model.training_image(), *samples.split(1)], GALLERY_HEIGHT))
-    out = DOCS / "gallery.png"
-    save_image(_stack(rows, max(row.shape[-1] for row in rows)), out)
+        if SinGAN.load(path).config.sr_factor is None:
+            names.append(path.stem)
+    out = DOCS / "gallery.jpg"
+    grid = _labelled_grid(names, GALLERY_SAMPLES, GALLERY_HEIGHT, name_rows=True)
+    grid.save(out, quality=JPEG_QUALITY, optimize=True)
     return out
 
 
@@ -75,29 +79,37 @@ def samples_mountains() -> Path:
     return out
 
 
-def _cell(image: torch.Tensor, width: int) -> Image.Image:
-    """One image at RESULT_HEIGHT x width (the rows' models differ a little in aspect ratio)."""
-    return Image.fromarray(to_uint8(resize(image, (RESULT_HEIGHT, width))))
-
-
-def result() -> Path:
-    """A labelled grid: per model a row of its training image and samples; a label above each column."""
-    labels = ["training image", *(f"sample {index}" for index in range(1, RESULT_SAMPLES + 1))]
-    width = round(RESULT_HEIGHT * 4 / 3)
-    step_x, step_y = width + GAP, RESULT_HEIGHT + GAP
-    canvas = Image.new("RGB", (len(labels) * step_x - GAP, LABEL_HEIGHT + len(RESULT_MODELS) * step_y - GAP), "white")
+def _labelled_grid(names: list[str], samples: int, height: int, name_rows: bool) -> Image.Image:
+    """Per model a row of its training image and samples, a label above each column, and with
+    `name_rows` the model's name (as the app and the command line call it) left of its row.
+    Every cell is 4:3 (the models differ a little in aspect ratio); a tall image is shown in it squeezed.
+    """
+    labels = ["training image", *(f"sample {index}" for index in range(1, samples + 1))]
+    width = round(height * 4 / 3)
+    step_x, step_y = width + GAP, height + GAP
+    left = NAME_WIDTH if name_rows else 0
+    canvas = Image.new("RGB", (left + len(labels) * step_x - GAP, LABEL_HEIGHT + len(names) * step_y - GAP), "white")
     draw = ImageDraw.Draw(canvas)
     font = ImageFont.load_default(size=15)
     for column, label in enumerate(labels):
-        draw.text((column * step_x + width / 2, LABEL_HEIGHT / 2), label, fill="black", font=font, anchor="mm")
-    for row, name in enumerate(RESULT_MODELS):
+        draw.text((left + column * step_x + width / 2, LABEL_HEIGHT / 2), label, fill="black", font=font, anchor="mm")
+    for row, name in enumerate(names):
+        top = LABEL_HEIGHT + row * step_y
+        if name_rows:
+            draw.text((NAME_WIDTH - 2 * GAP, top + height / 2), name, fill="black", font=font, anchor="rm")
         model = SinGAN.load(MODELS / f"{name}.safetensors")
-        samples = model.sample(RESULT_SAMPLES, start_scale=RESULT_START_SCALE, seed=RESULT_SEED)
-        for column, image in enumerate([model.training_image(), *samples.split(1)]):
-            canvas.paste(_cell(image, width), (column * step_x, LABEL_HEIGHT + row * step_y))
+        drawn = model.sample(samples, start_scale=START_SCALE, seed=SEED)
+        for column, image in enumerate([model.training_image(), *drawn.split(1)]):
+            cell = Image.fromarray(to_uint8(resize(image, (height, width))))
+            canvas.paste(cell, (left + column * step_x, top))
+    return canvas
+
+
+def result() -> Path:
+    """The README's first picture: a few models, their training image and four samples each."""
     out = DOCS / "result.jpg"
-    # JPEG: a photo grid this size would take several times the bytes as PNG.
-    canvas.save(out, quality=RESULT_JPEG_QUALITY, optimize=True)
+    grid = _labelled_grid(list(RESULT_MODELS), RESULT_SAMPLES, RESULT_HEIGHT, name_rows=False)
+    grid.save(out, quality=JPEG_QUALITY, optimize=True)
     return out
 
 
