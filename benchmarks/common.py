@@ -11,10 +11,12 @@ import os
 import platform
 import re
 import resource
+import time
 from pathlib import Path
 
 import torch
 
+from singan_lite.cli import main as cli
 from singan_lite.speed import native_bf16
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -67,3 +69,16 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def run_command_measured(command: list[str]) -> dict[str, float]:
+    """One `singan_lite` command in this process: its wall time and the process's peak memory.
+
+    Benchmarks call it in a fresh child process, so the peak is that command's alone.
+    """
+    started = time.perf_counter()
+    code = cli(command)
+    seconds = time.perf_counter() - started
+    if code != 0:
+        raise SystemExit(code)
+    return {"seconds": seconds, "peak_mb": peak_memory_mb()}

@@ -15,21 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 
 from singan_lite import SinGAN, load_image, preset, resize
-from singan_lite.cli import main as cli
 from singan_lite.networks import Generator
 from singan_lite.training import pyramid_for
 
-from .common import ROOT, markdown_table, write_section
+from .common import ROOT, markdown_table, run_command_measured, write_section
 
 SECTION = "Large outputs"
 IMAGE = ROOT / "assets" / "images" / "mountains.png"
@@ -63,22 +60,13 @@ def cases(folder: Path) -> dict[str, list[str]]:
     }
 
 
-def run_child(command: list[str]) -> dict[str, float]:
-    started = time.perf_counter()
-    code = cli(command)
-    seconds = time.perf_counter() - started
-    if code != 0:
-        raise SystemExit(code)
-    return {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--print-only", action="store_true", help="print the table, leave RESULTS.md alone")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_child(args.child)))
+        print(json.dumps(run_command_measured(args.child)))
         return 0
 
     rows = []

@@ -22,21 +22,18 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 from singan_lite import SinGAN, load_image, preset, resize, save_image
-from singan_lite.cli import main as cli
 from singan_lite.metrics import evaluate
 from singan_lite.training import pyramid_for
 
-from .common import ROOT, markdown_table, write_section
+from .common import ROOT, markdown_table, run_command_measured, write_section
 
 SECTION = "Training large images"
 PHOTOS = ROOT / "assets" / "large"
@@ -49,16 +46,6 @@ SAMPLE_SEED = 1
 # The issue's targets for a 1024x768 photograph on 2 cores.
 TARGET_SECONDS = 15 * 60
 TARGET_MB = 3 * 1024
-
-
-def run_child(command: list[str]) -> dict[str, float]:
-    """One `train` command in this (fresh) process: its wall time and this process's peak memory."""
-    started = time.perf_counter()
-    code = cli(command)
-    seconds = time.perf_counter() - started
-    if code != 0:
-        raise SystemExit(code)
-    return {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def train_one(photo: Path, size: int) -> dict[str, float]:
@@ -167,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_child(args.child)))
+        print(json.dumps(run_command_measured(args.child)))
         return 0
 
     OUT.mkdir(parents=True, exist_ok=True)
