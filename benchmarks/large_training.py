@@ -7,7 +7,8 @@ scored against the image the model was trained on, with the project's metrics. T
 scores and the layout distance mean different things at different sizes (a 7x7 patch of a
 1024 px image is finer detail than one of a 250 px image), so the samples of the larger
 models are also shrunk to the 250 px size and scored against the 250 px image: that column
-compares the same picture at every size.
+compares the same picture at every size. docs/large_samples.jpg shows each photograph beside a
+sample of its largest model.
 
     python -m benchmarks.large_training                   # 4 photographs x 3 sizes: about 1.5 h idle
     python -m benchmarks.large_training --images boats --sizes 1024
@@ -28,6 +29,7 @@ import sys
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from singan_lite import SinGAN, load_image, preset, resize, save_image
 from singan_lite.metrics import evaluate
@@ -36,6 +38,7 @@ from singan_lite.training import pyramid_for
 from .common import ROOT, markdown_table, run_command_measured, write_section
 
 SECTION = "Training large images"
+FIGURE = ROOT / "docs" / "large_samples.jpg"
 PHOTOS = ROOT / "assets" / "large"
 OUT = ROOT / "runs" / "large"
 SIZES = (1024, 512, 250)
@@ -145,6 +148,27 @@ def report(results: list[dict]) -> str:
     )
 
 
+def draw_figure(results: list[dict], height: int = 300) -> Path | None:
+    """Each photograph beside one sample of its largest model, for the README: what 1024 px gives."""
+    largest = {}
+    for result in results:
+        if result["size"] >= largest.get(result["image"], 0):
+            largest[result["image"]] = result["size"]
+    rows = []
+    for name, size in sorted(largest.items()):
+        pair = [Image.open(PHOTOS / f"{name}.jpg"), Image.open(OUT / f"{name}_{size}_sample.png")]
+        rows.append([image.convert("RGB").resize((round(height * 4 / 3), height), Image.LANCZOS) for image in pair])
+    if not rows:
+        return None
+    width = rows[0][0].width
+    canvas = Image.new("RGB", (2 * width + 4, len(rows) * (height + 4) - 4), "white")
+    for row, pair in enumerate(rows):
+        for column, image in enumerate(pair):
+            canvas.paste(image, (column * (width + 4), row * (height + 4)))
+    canvas.save(FIGURE, quality=85, optimize=True)
+    return FIGURE
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", nargs="*", help="photograph names in assets/large (default: all)")
@@ -171,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     body = report(results)
     print(body)
     write_section(SECTION, body, "python -m benchmarks.large_training")
+    draw_figure(results)
     return 0
 
 
