@@ -17,7 +17,8 @@ from contextlib import contextmanager
 
 import torch
 
-from .networks import PADDING, Generator
+from .networks import PADDING, Generator, window_context
+from .speed import crop
 
 # The most the generator's activations of one pass may take. A quarter of a gigabyte leaves
 # nearly all of a 4 GB machine to the 3-channel maps of a large output and to torch itself,
@@ -71,13 +72,9 @@ def generate_scale(
     for top in range(0, height, tile):
         for left in range(0, width, tile):
             rows, cols = min(tile, height - top), min(tile, width - left)
-            # The tile with PADDING px of the scale around it; beyond the scale's border the
-            # generator's own zero padding supplies the context, as in a whole-scale pass.
-            first_row, first_col = max(0, top - PADDING), max(0, left - PADDING)
-            region = (..., slice(first_row, top + rows + PADDING), slice(first_col, left + cols + PADDING))
-            window = (top - first_row, left - first_col, rows, cols)
+            context, in_context = window_context((top, left, rows, cols), (height, width))
             out[..., top : top + rows, left : left + cols] = generator(
-                noise_amp * noise[region], previous[region], window
+                noise_amp * crop(noise, context), crop(previous, context), in_context
             )
     return out
 

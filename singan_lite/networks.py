@@ -52,6 +52,29 @@ def init_weights(module: nn.Module, batch_norm: bool) -> None:
             nn.init.zeros_(layer.bias)
 
 
+# (top, left, height, width) of a scale's image: the part of it one step trains on, or one tile.
+Window = tuple[int, int, int, int]
+
+
+def window_context(window: Window | None, size: tuple[int, int]) -> tuple[Window | None, Window | None]:
+    """The part of a scale that a generator's output on `window` depends on, and the window within it.
+
+    The context is the window widened by the generator's reach (PADDING) on every side and cut at
+    the scale's border, where the generator's own zero padding takes over: a pass on the context
+    gives the window exactly the pixels a whole-scale pass would. A step that draws its noise for
+    the context alone then costs the window's pixels, not the scale's, which is what lets a large
+    image train at a window's cost; the tiles of a large output (memory.py) are cut the same way.
+    None (no window): the whole scale.
+    """
+    if window is None:
+        return None, None
+    top, left, height, width = window
+    first_row, first_col = max(0, top - PADDING), max(0, left - PADDING)
+    end_row, end_col = min(size[0], top + height + PADDING), min(size[1], left + width + PADDING)
+    context = (first_row, first_col, end_row - first_row, end_col - first_col)
+    return context, (top - first_row, left - first_col, height, width)
+
+
 class Generator(nn.Module):
     """x_n = up(x_{n-1}) + psi_n(sigma_n z_n + up(x_{n-1})): it only learns what the coarser scale missed."""
 

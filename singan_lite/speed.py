@@ -21,10 +21,7 @@ import torch
 from torch import nn
 
 from .config import TrainConfig
-from .networks import PADDING
-
-# (top, left, height, width) of a scale's image: the part of it one step trains on.
-Window = tuple[int, int, int, int]
+from .networks import Window
 
 # The smallest training window, in pixels, that bf16 autocast speeds up; smaller ones train in fp32.
 # Why: docs/design.md#bf16-and-channels-last
@@ -59,24 +56,6 @@ def crop(image: torch.Tensor, window: Window | None) -> torch.Tensor:
         return image
     top, left, height, width = window
     return image[..., top : top + height, left : left + width]
-
-
-def window_context(window: Window | None, size: tuple[int, int]) -> tuple[Window | None, Window | None]:
-    """The part of a scale that a generator's output on `window` depends on, and the window within it.
-
-    The context is the window widened by the generator's reach (PADDING) on every side and cut at
-    the scale's border, where the generator's own zero padding takes over: a pass on the context
-    gives the window exactly the pixels a whole-scale pass would. A step that draws its noise for
-    the context alone then costs the window's pixels, not the scale's, which is what lets a large
-    image train at a window's cost. None (no window): the whole scale.
-    """
-    if window is None:
-        return None, None
-    top, left, height, width = window
-    first_row, first_col = max(0, top - PADDING), max(0, left - PADDING)
-    end_row, end_col = min(size[0], top + height + PADDING), min(size[1], left + width + PADDING)
-    context = (first_row, first_col, end_row - first_row, end_col - first_col)
-    return context, (top - first_row, left - first_col, height, width)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from .config import TrainConfig
 from .imaging import ImageSource, load_image, resize
 from .model import SinGAN, make_rng
-from .networks import Critic, Generator
+from .networks import Critic, Generator, window_context
 from .pyramid import PyramidPlan, build_pyramid, plan_pyramid
 from .speed import (
     RECALIBRATION_PASSES,
@@ -28,7 +28,6 @@ from .speed import (
     Window,
     crop,
     recalibrate_batch_norm,
-    window_context,
 )
 from .threads import ThreadSetting, ThreadTuner, thread_runner
 
@@ -88,7 +87,7 @@ def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor, rng
 @dataclass(frozen=True)
 class StepInputs:
     """What an adversarial step feeds G_n: up(x~_{n-1}) of a random coarser sample and the unscaled
-    noise z_n, both over the window's context (speed.window_context); the window of the scale's
+    noise z_n, both over the window's context (networks.window_context); the window of the scale's
     image the step trains on (None: the whole image), and the same window within the context.
     """
 

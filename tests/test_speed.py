@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from singan_lite import preset
-from singan_lite.networks import Critic, Generator
+from singan_lite.networks import Critic, Generator, window_context
 from singan_lite.speed import (
     BF16_MIN_PIXELS,
     CoarserSamples,
@@ -13,7 +13,6 @@ from singan_lite.speed import (
     crop,
     native_bf16,
     recalibrate_batch_norm,
-    window_context,
     window_size,
 )
 
