@@ -7,10 +7,13 @@ section, so the file always holds the latest run of each with its date and machi
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import re
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -82,3 +85,22 @@ def run_command_measured(command: list[str]) -> dict[str, float]:
     if code != 0:
         raise SystemExit(code)
     return {"seconds": seconds, "peak_mb": peak_memory_mb()}
+
+
+def measure_in_child(command: list[str], log: Path | None = None) -> tuple[dict[str, float], str]:
+    """Run one `singan_lite` command in a fresh process: its wall time and peak memory, and its stdout.
+
+    A fresh process makes the peak that command's alone. `log` keeps the command's stderr (its
+    progress bars), also when it fails.
+    """
+    child = [sys.executable, "-m", "benchmarks.common", *command]
+    finished = subprocess.run(child, cwd=ROOT, capture_output=True, text=True)
+    if log is not None:
+        log.write_text(finished.stderr)
+    if finished.returncode != 0:
+        raise RuntimeError(f"`{' '.join(command)}` failed:\n{finished.stderr[-2000:]}")
+    return json.loads(finished.stdout.strip().splitlines()[-1]), finished.stdout
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_command_measured(sys.argv[1:])))

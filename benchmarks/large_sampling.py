@@ -13,9 +13,7 @@ that command's alone: reading the model, generating, writing the PNG.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +24,7 @@ from singan_lite import SinGAN, load_image, preset, resize
 from singan_lite.networks import Generator
 from singan_lite.training import pyramid_for
 
-from .common import ROOT, markdown_table, run_command_measured, write_section
+from .common import ROOT, markdown_table, measure_in_child, write_section
 
 SECTION = "Large outputs"
 IMAGE = ROOT / "assets" / "images" / "mountains.png"
@@ -63,11 +61,7 @@ def cases(folder: Path) -> dict[str, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--print-only", action="store_true", help="print the table, leave RESULTS.md alone")
-    parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(run_command_measured(args.child)))
-        return 0
 
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -76,11 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         random_model.save(folder / "random.safetensors")
         sr_model.save(folder / "sr.safetensors")
         for name, command in cases(folder).items():
-            child = [sys.executable, "-m", "benchmarks.large_sampling", "--child", *command]
-            finished = subprocess.run(child, cwd=ROOT, capture_output=True, text=True, check=True)
-            result = json.loads(finished.stdout.strip().splitlines()[-1])
+            result, stdout = measure_in_child(command)
             # The command's own report of what it wrote, e.g. "... (3072x4096)": height x width.
-            written = re.search(r"\d+x\d+", finished.stdout.strip().splitlines()[-2])[0]
+            written = re.search(r"\d+x\d+", stdout.strip().splitlines()[-2])[0]
             rows.append([name, written, round(result["seconds"], 1), round(result["peak_mb"])])
             print(rows[-1], file=sys.stderr)
     header = ["case", "output, H x W", "wall s", "peak RSS, MB"]

@@ -24,7 +24,6 @@ import argparse
 import json
 import re
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from singan_lite import SinGAN, load_image, preset, resize, save_image
 from singan_lite.metrics import evaluate
 from singan_lite.training import pyramid_for
 
-from .common import ROOT, markdown_table, run_command_measured, write_section
+from .common import ROOT, markdown_table, measure_in_child, write_section
 
 SECTION = "Training large images"
 FIGURE = ROOT / "docs" / "large_samples.jpg"
@@ -54,13 +53,9 @@ TARGET_MB = 3 * 1024
 def train_one(photo: Path, size: int) -> dict[str, float]:
     model_path = OUT / f"{photo.stem}_{size}.safetensors"
     command = ["train", str(photo), "--max-size", str(size), "-o", str(model_path)]
-    child = [sys.executable, "-m", "benchmarks.large_training", "--child", *command]
-    finished = subprocess.run(child, cwd=ROOT, capture_output=True, text=True)
-    # The command's progress bars: each scale's iterations per second, to read where time went.
-    (OUT / f"{photo.stem}_{size}.log").write_text(finished.stderr)
-    if finished.returncode != 0:
-        raise RuntimeError(f"training {photo.name} at {size} px failed:\n{finished.stderr[-2000:]}")
-    return json.loads(finished.stdout.strip().splitlines()[-1])
+    # The command's progress bars: each scale's pace, to read where the time went.
+    measures, _ = measure_in_child(command, log=OUT / f"{photo.stem}_{size}.log")
+    return measures
 
 
 def reference_image(photo: Path) -> torch.Tensor:
@@ -175,12 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--report-only", action="store_true", help="tabulate the runs saved so far")
-    parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(run_command_measured(args.child)))
-        return 0
-
     OUT.mkdir(parents=True, exist_ok=True)
     photos = sorted(PHOTOS.glob("*.jpg"))
     if args.images:
