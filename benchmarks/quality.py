@@ -228,7 +228,11 @@ def record_recipes(results: list[dict], image_set: ImageSet, name: str, preset_n
         if None in scores.values():
             continue
         section = section_name(image_set, name)
-        record_recipe(Recipe(images, recipe, preset_label, settings, **scores, diversity=diversity, section=section))
+        # The published samples' row carries no settings of ours.
+        recipe_settings = settings if who == "ours" else ""
+        record_recipe(
+            Recipe(images, recipe, preset_label, recipe_settings, **scores, diversity=diversity, section=section)
+        )
 
 
 def side_by_side(results: list[dict], preset_name: str, path: Path) -> Path:
