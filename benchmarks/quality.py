@@ -175,14 +175,17 @@ def section_name(image_set: ImageSet, name: str) -> str:
     return f"Quality on {image_set.title} ({name})"
 
 
+def _methods(image_set: ImageSet, ours: str) -> list[tuple[str, str]]:
+    """(key in a result, name) of each method scored: ours, then the published samples where there are any."""
+    published = [("singan", PUBLISHED), ("gpnn", "GPNN")] if image_set.published else []
+    return [("ours", ours), *published]
+
+
 def report(results: list[dict], image_set: ImageSet, preset_name: str) -> str:
     """The RESULTS section's body: means beside the published samples' (where there are any), then per image."""
-    who_is_who = [("ours", f"singan-lite `{preset_name}`")]
-    if image_set.published:
-        who_is_who += [("singan", "SinGAN (authors)"), ("gpnn", "GPNN")]
     header = ["method", *METRICS, "diversity", *DESCRIPTIONS]
     rows = []
-    for who, label in who_is_who:
+    for who, label in _methods(image_set, f"singan-lite `{preset_name}`"):
         scores = [_cell(_mean(results, who, m)) for m in METRICS]
         descriptions = [_cell(_mean(results, who, m)) for m in DESCRIPTIONS]
         diversity = _mean(results, who, "diversity") if who == "ours" else "1 sample"
@@ -216,32 +219,27 @@ def report(results: list[dict], image_set: ImageSet, preset_name: str) -> str:
 def record_recipes(results: list[dict], image_set: ImageSet, name: str, preset_name: str, settings: str) -> None:
     """Add this run and the published samples, on the same images, to the Pareto figure's data."""
     images = image_set.label([r["image"] for r in results])
-    for who, recipe, preset_label in (
-        ("ours", name, preset_name),
-        ("singan", PUBLISHED, "published"),
-        ("gpnn", "GPNN", "published"),
-    ):
-        if not all(who in r for r in results):
-            continue
+    for who, recipe in _methods(image_set, name):
         diversity = _mean(results, who, "diversity") if who == "ours" else None
         scores = {metric: _mean(results, who, metric) for metric in ("swd", "nn_realism", "sifid", "layout")}
         if None in scores.values():
             continue
+        # The published samples' rows carry neither our preset nor our settings.
+        preset_label, recipe_settings = (preset_name, settings) if who == "ours" else ("published", "")
         section = section_name(image_set, name)
-        # The published samples' row carries no settings of ours.
-        recipe_settings = settings if who == "ours" else ""
         record_recipe(
             Recipe(images, recipe, preset_label, recipe_settings, **scores, diversity=diversity, section=section)
         )
 
 
 def side_by_side(results: list[dict], preset_name: str, path: Path) -> Path:
-    """One row per image: real, published SinGAN, ours."""
+    """One row per places10 image: real, published SinGAN, ours."""
+    places = IMAGE_SETS["places10"]
     rows = []
     for r in results:
-        real = load_image(PLACES / "real" / f"{r['image']}.jpg")
+        real = load_image(places.image(r["image"]))
         size = (188, 250)
-        ours = load_image(OUT / preset_name / f"{r['image']}_0.png")
+        ours = load_image(places.out(preset_name) / f"{r['image']}_0.png")
         published = published_sample("singan_official", r["image"], size)
         rows.append(torch.cat([resize(real, size), published, resize(ours, size)], dim=3))
     save_image(torch.cat(rows, dim=2), path)

@@ -17,8 +17,7 @@ from contextlib import contextmanager
 
 import torch
 
-from .networks import PADDING, Generator, window_context
-from .speed import crop
+from .networks import PADDING, Generator, crop, window_context
 
 # The most the generator's activations of one pass may take. A quarter of a gigabyte leaves
 # nearly all of a 4 GB machine to the 3-channel maps of a large output and to torch itself,

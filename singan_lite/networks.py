@@ -56,6 +56,14 @@ def init_weights(module: nn.Module, batch_norm: bool) -> None:
 Window = tuple[int, int, int, int]
 
 
+def crop(image: torch.Tensor, window: Window | None) -> torch.Tensor:
+    """`window` of an image (N, C, H, W); None is the whole image."""
+    if window is None:
+        return image
+    top, left, height, width = window
+    return image[..., top : top + height, left : left + width]
+
+
 def window_context(window: Window | None, size: tuple[int, int]) -> tuple[Window | None, Window | None]:
     """The part of a scale that a generator's output on `window` depends on, and the window within it.
 

@@ -50,14 +50,6 @@ def window_size(size: tuple[int, int], crop_size: int | None) -> tuple[int, int]
     return size if crop_size is None else (min(crop_size, height), min(crop_size, width))
 
 
-def crop(image: torch.Tensor, window: Window | None) -> torch.Tensor:
-    """`window` of an image (N, C, H, W); None is the whole image."""
-    if window is None:
-        return image
-    top, left, height, width = window
-    return image[..., top : top + height, left : left + width]
-
-
 @dataclass(frozen=True)
 class SpeedPolicy:
     """How one scale trains: the windows, the precision and layout, the optimiser, the coarser samples."""

@@ -19,16 +19,9 @@ import torch.nn.functional as F
 from .config import TrainConfig
 from .imaging import ImageSource, load_image, resize
 from .model import SinGAN, make_rng
-from .networks import Critic, Generator, window_context
+from .networks import Critic, Generator, Window, crop, window_context
 from .pyramid import PyramidPlan, build_pyramid, plan_pyramid
-from .speed import (
-    RECALIBRATION_PASSES,
-    CoarserSamples,
-    SpeedPolicy,
-    Window,
-    crop,
-    recalibrate_batch_norm,
-)
+from .speed import RECALIBRATION_PASSES, CoarserSamples, SpeedPolicy, recalibrate_batch_norm
 from .threads import ThreadSetting, ThreadTuner, thread_runner
 
 

@@ -5,12 +5,11 @@ import torch
 from torch import nn
 
 from singan_lite import preset
-from singan_lite.networks import Critic, Generator, window_context
+from singan_lite.networks import Critic, Generator, crop, window_context
 from singan_lite.speed import (
     BF16_MIN_PIXELS,
     CoarserSamples,
     SpeedPolicy,
-    crop,
     native_bf16,
     recalibrate_batch_norm,
     window_size,
