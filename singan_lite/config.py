@@ -47,6 +47,11 @@ class TrainConfig:
     # Speed: steps on random crop_size x crop_size windows of a scale (None: the whole scale).
     # Why: docs/design.md#training-on-windows
     crop_size: int | None = None
+    # The reconstruction weight on scales whose windows cover less than an eighth of the scale
+    # (speed.SMALL_WINDOW_SHARE); None: `alpha` there too. A window that small steers the
+    # generator's colour balance by its own colours, step after step, and alpha 10 does not hold
+    # it: at 1024 px the fine scales drifted in colour. Why: docs/design.md#training-at-1024-px
+    small_window_alpha: float | None = None
     # Speed: draw this many coarser samples once per scale instead of one per step (None: paper).
     # Why: docs/design.md#a-bank-of-coarser-samples
     sample_bank: int | None = None
@@ -138,6 +143,7 @@ _FAST = TrainConfig(
     max_width=32,
     batch_norm=False,
     crop_size=96,
+    small_window_alpha=100.0,
     sample_bank=16,
     redraw_z_star=True,
     bf16=True,

@@ -2,7 +2,8 @@
 
 The trainer (training.py) follows the paper; this module decides, per scale, how its steps run:
 - on windows of the scale's image rather than the whole of it, with batch norm's statistics
-  recalibrated on whole-scale passes afterwards;
+  recalibrated on whole-scale passes afterwards, and a higher reconstruction weight where a
+  window is a small part of its scale;
 - from a bank of coarser samples drawn once per scale rather than one fresh sample per step;
 - in bf16 autocast and channels-last layout, on CPUs with native bf16 and scales large enough;
 - with Adam fused into one kernel per parameter.
@@ -26,6 +27,10 @@ from .networks import Window
 # The smallest training window, in pixels, that bf16 autocast speeds up; smaller ones train in fp32.
 # Why: docs/design.md#bf16-and-channels-last
 BF16_MIN_PIXELS = 32 * 32
+
+# Scales whose training windows cover less than this share of them train with the config's
+# `small_window_alpha`. Why: docs/design.md#training-at-1024-px
+SMALL_WINDOW_SHARE = 1 / 8
 
 # Whole-scale passes that set batch norm's running statistics after training on windows.
 # Why: docs/design.md#batch-norm-recalibration
@@ -79,6 +84,19 @@ class SpeedPolicy:
     def trains_on_windows(self) -> bool:
         """Whether a step sees less than the whole scale. Why: docs/design.md#training-on-windows"""
         return window_size(self.size, self.crop_size) != self.size
+
+    @property
+    def window_share(self) -> float:
+        """The share of the scale's pixels one training window covers (1: the whole scale)."""
+        return math.prod(window_size(self.size, self.crop_size)) / math.prod(self.size)
+
+    def reconstruction_weight(self, config: TrainConfig) -> float:
+        """alpha for this scale: `small_window_alpha` where a window covers less than
+        SMALL_WINDOW_SHARE of the scale, the config's `alpha` elsewhere.
+        """
+        if config.small_window_alpha is not None and self.window_share < SMALL_WINDOW_SHARE:
+            return config.small_window_alpha
+        return config.alpha
 
     def random_window(self, rng: torch.Generator) -> Window | None:
         """A uniformly placed training window, or None when the scale is no larger than the crop."""

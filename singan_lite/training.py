@@ -104,6 +104,7 @@ class ScaleTrainer:
         self.size = size = tuple(real.shape[-2:])
         device = model.device
         self.speed = SpeedPolicy.for_scale(config, device, size)
+        self.alpha = self.speed.reconstruction_weight(config)
         width = model.width_at(scale)
         self.generator_net = Generator(width, config.batch_norm).to(device)
         self.critic_net = Critic(width, config.batch_norm).to(device)
@@ -197,7 +198,8 @@ class ScaleTrainer:
 
             L_G = -D_n(G_n(sigma_n z_n, up(x~_{n-1}))) + alpha * ||G_n(sigma_n z_rec, up(rec_{n-1})) - x_n||^2,
 
-        with z_rec = `rec_noise`, the squared norm a mean squared error, alpha = `alpha`. The
+        with z_rec = `rec_noise`, the squared norm a mean squared error, alpha = `alpha` (or
+        `small_window_alpha` on small windows: SpeedPolicy.reconstruction_weight). The
         reconstruction trains on a window of its own. D_n is not updated.
         """
         rec_window = self.speed.random_window(self.rng)
@@ -210,7 +212,7 @@ class ScaleTrainer:
                 self.noise_amp * crop(rec_noise, rec_context), crop(self.rec_previous, rec_context), rec_in_context
             )
             rec_loss = F.mse_loss(reconstruction, crop(self.real, rec_window))
-            loss = adversarial + self.config.alpha * rec_loss
+            loss = adversarial + self.alpha * rec_loss
         self.optG.zero_grad(set_to_none=True)
         loss.backward()
         self.optG.step()

@@ -8,6 +8,7 @@ from singan_lite import preset
 from singan_lite.networks import Critic, Generator, crop, window_context
 from singan_lite.speed import (
     BF16_MIN_PIXELS,
+    SMALL_WINDOW_SHARE,
     CoarserSamples,
     SpeedPolicy,
     native_bf16,
@@ -51,6 +52,21 @@ def test_a_generator_on_a_windows_context_gives_the_whole_scale_pass_exactly(win
         whole = crop(generator(noise, previous), window)
         from_context = generator(crop(noise, context), crop(previous, context), in_context)
     assert torch.equal(whole, from_context)
+
+
+@pytest.mark.parametrize(
+    ("size", "share", "alpha"),
+    [((16, 22), 1.0, 10.0), ((188, 250), 96 * 96 / (188 * 250), 10.0), ((768, 1024), 96 * 96 / (768 * 1024), 100.0)],
+)
+def test_windows_under_an_eighth_of_the_scale_train_with_the_small_window_weight(size, share, alpha):
+    policy = _policy(size, 96)
+    assert policy.window_share == pytest.approx(share)
+    assert (policy.window_share < SMALL_WINDOW_SHARE) == (alpha == 100.0)
+    assert policy.reconstruction_weight(preset("fast")) == alpha
+    # The paper's recipe trains whole scales and has no small-window weight: alpha everywhere.
+    paper = preset("paper")
+    assert SpeedPolicy.for_scale(paper, CPU, size).reconstruction_weight(paper) == paper.alpha
+    assert policy.reconstruction_weight(preset("fast", small_window_alpha=None)) == preset("fast").alpha
 
 
 def test_no_window_has_no_context():

@@ -178,6 +178,24 @@ def test_generator_steps_reuse_the_last_critic_steps_inputs():
     assert all(previous.untyped_storage().data_ptr() == rec_storage for _, previous, _ in generator_calls[1::2])
 
 
+def test_small_windows_weigh_the_reconstruction_by_small_window_alpha():
+    """The finest tiny scale is 30x40, so 12 px windows cover 0.12 of it: under an eighth."""
+
+    def reconstruction_error_after_training(small_window_alpha: float) -> float:
+        torch.manual_seed(0)
+        config = tiny_config(batch_norm=False, crop_size=12, sample_bank=4, small_window_alpha=small_window_alpha)
+        trainer = _trainer_at(config, scale=-1)
+        assert trainer.alpha == small_window_alpha
+        for _ in range(8):
+            trainer.iteration()
+        with torch.no_grad():
+            rec = trainer.generator_net(trainer.noise_amp * trainer.rec_noise, trainer.rec_previous)
+        return F.mse_loss(rec, trainer.real).item()
+
+    assert reconstruction_error_after_training(1000.0) < 0.7 * reconstruction_error_after_training(0.0)
+    assert _trainer_at(tiny_config(crop_size=12, small_window_alpha=1000.0), scale=0).alpha == 10.0
+
+
 def _conv_output_dtypes(config: TrainConfig, scale: int = -1) -> set[torch.dtype]:
     """The dtypes the critic's and generator's first convolutions produce during one iteration at `scale`."""
     trainer = _trainer_at(config, scale)
