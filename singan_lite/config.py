@@ -49,8 +49,8 @@ class TrainConfig:
     crop_size: int | None = None
     # The reconstruction weight on scales whose windows cover less than an eighth of the scale
     # (speed.SMALL_WINDOW_SHARE); None: `alpha` there too. A window that small steers the
-    # generator's colour balance by its own colours, step after step, and alpha 10 does not hold
-    # it: at 1024 px the fine scales drifted in colour. Why: docs/design.md#training-at-1024-px
+    # generator's colour balance by its own colours, step after step, more than alpha 10 holds.
+    # Why: docs/design.md#training-at-1024-px
     small_window_alpha: float | None = None
     # Speed: draw this many coarser samples once per scale instead of one per step (None: paper).
     # Why: docs/design.md#a-bank-of-coarser-samples
