@@ -27,6 +27,9 @@ IMAGES = ("autumn", "dandelions", "mountains")
 CONFIG = tiny_config(max_size=24)
 # The same settings on the command line.
 OPTIONS = ["--preset", "paper", "--iters", "6", "--max-size", "24", "--min-size", "16"]
+# For Ctrl+C mid-run: enough iterations that the images after the first are still training
+# when the signal arrives, even on a busy machine where 6 iterations finish them all at once.
+INTERRUPTIBLE_OPTIONS = ["--preset", "paper", "--iters", "30", "--max-size", "24", "--min-size", "16"]
 needs_ray = pytest.mark.skipif(
     importlib.util.find_spec("ray") is None, reason='Ray is not installed (pip install "ray[default]")'
 )
@@ -162,7 +165,7 @@ def test_a_resumed_image_ends_with_the_model_an_uninterrupted_run_makes(tmp_path
 def test_ctrl_c_keeps_finished_models_and_a_rerun_finishes_the_rest(folder, tmp_path):
     out = tmp_path / "out"
     run = subprocess.Popen(
-        command(folder, "-o", out, *OPTIONS), cwd=ROOT, env=ONE_THREAD, stderr=subprocess.PIPE, text=True
+        command(folder, "-o", out, *INTERRUPTIBLE_OPTIONS), cwd=ROOT, env=ONE_THREAD, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 120
     while not ((out / "manifest.jsonl").exists() and "done" in last_status(out).values()):
@@ -178,7 +181,12 @@ def test_ctrl_c_keeps_finished_models_and_a_rerun_finishes_the_rest(folder, tmp_
     stamps = {name: (out / f"{name}.safetensors").stat().st_mtime_ns for name in finished}
 
     rerun = subprocess.run(
-        command(folder, "-o", out, *OPTIONS), cwd=ROOT, env=ONE_THREAD, capture_output=True, text=True, timeout=300
+        command(folder, "-o", out, *INTERRUPTIBLE_OPTIONS),
+        cwd=ROOT,
+        env=ONE_THREAD,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert rerun.returncode == 1, rerun.stderr  # broken.png still fails
     records = read_manifest(out)
