@@ -28,7 +28,7 @@ CONFIG = tiny_config(max_size=24)
 # The same settings on the command line.
 OPTIONS = ["--preset", "paper", "--iters", "6", "--max-size", "24", "--min-size", "16"]
 # For Ctrl+C mid-run: enough iterations that the images after the first are still training
-# when the signal arrives, even on a busy machine where 6 iterations finish them all at once.
+# when the signal arrives.
 INTERRUPTIBLE_OPTIONS = ["--preset", "paper", "--iters", "30", "--max-size", "24", "--min-size", "16"]
 needs_ray = pytest.mark.skipif(
     importlib.util.find_spec("ray") is None, reason='Ray is not installed (pip install "ray[default]")'
@@ -162,10 +162,21 @@ def test_a_resumed_image_ends_with_the_model_an_uninterrupted_run_makes(tmp_path
         assert torch.equal(tensor, expected[name]), name
 
 
+def as_if_from_a_terminal():
+    # A shell starts background jobs with Ctrl+C ignored, and Python keeps an ignored SIGINT
+    # ignored: without this, a test run started in the background could never interrupt.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_keeps_finished_models_and_a_rerun_finishes_the_rest(folder, tmp_path):
     out = tmp_path / "out"
     run = subprocess.Popen(
-        command(folder, "-o", out, *INTERRUPTIBLE_OPTIONS), cwd=ROOT, env=ONE_THREAD, stderr=subprocess.PIPE, text=True
+        command(folder, "-o", out, *INTERRUPTIBLE_OPTIONS),
+        cwd=ROOT,
+        env=ONE_THREAD,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_if_from_a_terminal,
     )
     deadline = time.monotonic() + 120
     while not ((out / "manifest.jsonl").exists() and "done" in last_status(out).values()):
