@@ -19,7 +19,6 @@ sample's layout is close to the finished model's.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
@@ -30,7 +29,7 @@ from singan_lite.metrics import detail_ratio, layout_distance, patch_swd, pixel_
 from singan_lite.training import ScaleEvent
 
 from .common import markdown_table
-from .quality import IMAGE_SETS, SAMPLE_SEED, published_sample
+from .quality import IMAGE_SETS, SAMPLE_SEED, chosen_images, folder_absent, parse_settings, published_sample
 
 COLUMNS = ("swd", "detail", "layout", "diversity")
 
@@ -99,15 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="the recipe's name in the table (default: the preset)")
     args = parser.parse_args(argv)
     places = IMAGE_SETS["places10"]
-    if not places.folder.is_dir():
-        print(f"skipped: {places.folder} is absent (it is not part of the project)", file=sys.stderr)
+    if folder_absent(places):
         return 0
-    keys = args.images or places.keys
-    unknown = sorted(set(keys) - set(places.keys))
-    if unknown:
-        parser.error(f"no such places10 images: {unknown}; choose from {places.keys}")
-    overrides = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
-    config = preset(args.preset, **overrides)
+    keys = chosen_images(places, args.images, parser)
+    config = preset(args.preset, **parse_settings(args.set))
     with ProcessPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run_image, key, config, args.stop, args.samples, args.threads) for key in keys]
         results = [future.result() for future in futures]

@@ -246,6 +246,28 @@ def side_by_side(results: list[dict], preset_name: str, path: Path) -> Path:
     return path
 
 
+def folder_absent(image_set: ImageSet) -> bool:
+    """True (and says so) where the image set is not on this machine: places10 lives beside the project."""
+    if image_set.folder.is_dir():
+        return False
+    print(f"skipped: {image_set.folder} is absent (it is not part of the project)", file=sys.stderr)
+    return True
+
+
+def chosen_images(image_set: ImageSet, images: list[str] | None, parser: argparse.ArgumentParser) -> list[str]:
+    """The images asked for on the command line (all of the set by default); others are a usage error."""
+    keys = images or image_set.keys
+    unknown = sorted(set(keys) - set(image_set.keys))
+    if unknown:
+        parser.error(f"no such images in {image_set.name}: {unknown}; choose from {image_set.keys}")
+    return keys
+
+
+def parse_settings(items: list[str]) -> dict:
+    """`--set KEY=VALUE ...` as preset overrides; each value is JSON (a number, true, false, null)."""
+    return {key: json.loads(value) for key, value in (item.split("=", 1) for item in items)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="fast")
@@ -262,15 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     name = args.name or args.preset
     image_set = IMAGE_SETS[args.image_set]
-    if not image_set.folder.is_dir():
-        print(f"skipped: {image_set.folder} is absent (it is not part of the project)", file=sys.stderr)
+    if folder_absent(image_set):
         return 0
-    keys = args.images or image_set.keys
-    unknown = sorted(set(keys) - set(image_set.keys))
-    if unknown:
-        parser.error(f"no such images in {args.image_set}: {unknown}; choose from {image_set.keys}")
+    keys = chosen_images(image_set, args.images, parser)
     out = image_set.out(name)
-    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    overrides = parse_settings(args.set)
     if args.rescore:
         for key in keys:
             previous = json.loads((out / f"{key}.json").read_text())
