@@ -28,8 +28,8 @@ CONFIG = tiny_config(max_size=24)
 # The same settings on the command line.
 OPTIONS = ["--preset", "paper", "--iters", "6", "--max-size", "24", "--min-size", "16"]
 # For Ctrl+C mid-run: enough iterations that the images after the first are still training
-# when the signal arrives.
-INTERRUPTIBLE_OPTIONS = ["--preset", "paper", "--iters", "30", "--max-size", "24", "--min-size", "16"]
+# when the signal arrives (the later --iters is the one argparse keeps).
+INTERRUPTIBLE_OPTIONS = [*OPTIONS, "--iters", "30"]
 needs_ray = pytest.mark.skipif(
     importlib.util.find_spec("ray") is None, reason='Ray is not installed (pip install "ray[default]")'
 )
