@@ -33,8 +33,8 @@ class IterationCost:
 
 
 # In the measurements the recipes part by batch norm alone: its double backward in the gradient
-# penalty roughly doubles both parts, while bf16 on windows (quality) and fp32 on whole scales
-# (paper) came out alike with it. Each pair is a least-squares fit of the relative error per
+# penalty roughly doubles both parts, while bf16 on windows (`quality` with batch norm) and fp32 on
+# whole scales (paper) came out alike with it. Each pair is a least-squares fit of the relative error per
 # scale, rounded, to the per-scale costs of benchmarks/RESULTS.md:
 # - without batch norm: "Training cost, `fast` preset, 188x250" (an Intel Xeon) and "Training
 #   cost per scale, by machine" (an AMD EPYC), so that the estimate sits between the two kinds;

@@ -53,7 +53,7 @@ def test_train_then_sample(tmp_path):
         20,
         "--iters",
         2,
-        "--no-batch-norm",
+        "--batch-norm",
         "--threads",
         1,
     ]
@@ -61,9 +61,9 @@ def test_train_then_sample(tmp_path):
     assert trained.returncode == 0, trained.stderr
     loaded = SinGAN.load(model)
     assert min(loaded.sizes[0]) == 20
-    # The quality preset has batch norm; the flag takes it out of the saved settings and the networks.
-    assert not loaded.config.batch_norm
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for g in loaded.generators for m in g.modules())
+    # The quality preset has no batch norm; the flag puts it in the saved settings and the networks.
+    assert loaded.config.batch_norm
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for g in loaded.generators for m in g.modules())
     assert (snapshots / "scale00_sample.png").exists()
 
     out = tmp_path / "samples"

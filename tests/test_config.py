@@ -3,6 +3,7 @@ import dataclasses
 import pytest
 
 from singan_lite import TrainConfig, plan_pyramid, preset
+from singan_lite.speed import window_size
 
 
 def test_paper_preset_is_the_published_recipe():
@@ -32,15 +33,18 @@ def test_fast_starts_from_a_scale_that_g0s_window_nearly_covers():
     assert coarsest == (16, 22) and blind_rows < 0.4 * coarsest[0]
 
 
-def test_quality_is_fast_with_batch_norm_and_twice_the_iterations_above_the_coarsest_scale():
+def test_quality_starts_at_20_px_from_a_fixed_z_star_and_trains_whole_scales_up_to_256_px():
     fast, quality = preset("fast"), preset("quality")
+    coarsest = plan_pyramid(188, 250, quality.min_size, quality.max_size, quality.scale_factor).sizes[0]
+    assert coarsest == (20, 27) and not quality.redraw_z_star and not quality.batch_norm
     fast_counts = [fast.iterations_at(s, 10) for s in range(10)]
     quality_counts = [quality.iterations_at(s, 10) for s in range(10)]
     assert quality_counts[0] == fast_counts[0] == 2080
-    assert all(abs(q - 2 * f) <= 1 for q, f in zip(quality_counts[1:], fast_counts[1:], strict=True))
-    assert quality.batch_norm and not fast.batch_norm
-    as_fast = dataclasses.replace(quality, preset="fast", iterations=260, coarsest_iterations=8.0, batch_norm=False)
-    assert as_fast == fast
+    # Scales 1 and 2 invent a new layout's objects: more than twice fast's; above them twice.
+    assert all(q > 2 * f for q, f in zip(quality_counts[1:3], fast_counts[1:3], strict=True))
+    assert all(abs(q - 2 * f) <= 1 for q, f in zip(quality_counts[3:], fast_counts[3:], strict=True))
+    assert window_size((188, 250), quality.crop_size) == (188, 250)
+    assert window_size((768, 1024), quality.crop_size) == (256, 256)
 
 
 def test_unknown_preset_is_named():

@@ -12,9 +12,9 @@ from singan_lite import TrainConfig
 from ..handlers.train import TrainingUpdate, train_model, training_config
 from .shared import INSTANT, Shared
 
-# The largest finest scale the app trains: fast and quality train the fine scales on windows, so a
-# step costs the same at 1024 px as at 250 and only the number of scales grows; the Train tab shows
-# the estimated time before it starts. Why: docs/design.md#training-on-windows
+# The largest finest scale the app trains: fast and quality train the fine scales on windows (96 and
+# 256 px), so a step costs the same at 1024 px as at 250 and only the number of scales grows; the
+# Train tab shows the estimated time before it starts. Why: docs/design.md#training-on-windows
 MAX_TRAINING_SIDE = 1024
 
 
@@ -50,7 +50,7 @@ def training_settings(name: str, coarsest_scale: bool) -> list[gr.components.Com
         ["fast", "quality", "paper"],
         value="fast",
         label="Preset",
-        info="for 250 px on 2 CPU cores: fast 3 to 6 minutes, quality about 13 (closest to the image), paper hours",
+        info="for 250 px on 2 CPU cores: fast 3 to 6 minutes, quality about 15 (new layouts), paper hours",
     )
     max_size = gr.Slider(
         40,
