@@ -174,7 +174,8 @@ def add_train(commands: Subcommands) -> None:
         "--preset",
         choices=sorted(PRESETS),
         default="fast",
-        help="fast (default: minutes on a CPU), quality (about twice as long), paper (the published recipe: hours)",
+        help="fast (default: minutes on a CPU), quality (about 15 minutes; new layouts), "
+        "paper (the published recipe: hours)",
     )
     training.add_argument("--max-size", type=int)
     training.add_argument(

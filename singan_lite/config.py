@@ -155,7 +155,7 @@ PRESETS: dict[str, TrainConfig] = {
     # A recipe whose samples rearrange the scene: a 20 px coarsest scale with the paper's fixed z*
     # leaves G_0 free to lay out new scenes, scales 1 and 2 (which invent a new layout's objects)
     # train longer, and the scales above train on the whole image up to 256 px, where windows
-    # would cost the texture of a new layout. Twice fast's iterations above the coarsest scale.
+    # would cost the texture of a new layout. Above scale 2, twice fast's iterations.
     # Why: docs/design.md#quality-a-recipe-that-rearranges-the-scene
     "quality": dataclasses.replace(
         _FAST,

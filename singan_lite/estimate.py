@@ -33,13 +33,13 @@ class IterationCost:
 
 
 # In the measurements the recipes part by batch norm alone: its double backward in the gradient
-# penalty roughly doubles both parts, while bf16 on windows (`quality` with batch norm) and fp32 on
-# whole scales (paper) came out alike with it. Each pair is a least-squares fit of the relative error per
-# scale, rounded, to the per-scale costs of benchmarks/RESULTS.md:
+# penalty roughly doubles both parts, while bf16 on windows (`quality`'s former recipe, with batch
+# norm) and fp32 on whole scales (paper) came out alike with it. Each pair is a least-squares fit of
+# the relative error per scale, rounded, to the per-scale costs of benchmarks/RESULTS.md:
 # - without batch norm: "Training cost, `fast` preset, 188x250" (an Intel Xeon) and "Training
 #   cost per scale, by machine" (an AMD EPYC), so that the estimate sits between the two kinds;
 # - with batch norm: "Training cost, `paper` preset, 188x250" and "Training cost, `quality`
-#   preset, 188x250" (its table with batch norm).
+#   preset, 188x250" (its table of the former recipe, with batch norm).
 # `paper` without batch norm was never measured; it gets the first pair and may come out short.
 COST_WITHOUT_BATCH_NORM = IterationCost(fixed=0.047, per_work=9.0e-9)
 COST_WITH_BATCH_NORM = IterationCost(fixed=0.063, per_work=2.1e-8)
