@@ -2,6 +2,7 @@
 
     python -m benchmarks.train_time --preset fast                  # full run, 250 px
     python -m benchmarks.train_time --preset paper --iters 6       # paper's per-scale cost
+    python -m benchmarks.train_time --iters 25 --set min_size=20 --name fast_20px   # a recipe
 
 With --iters the preset's iteration count is replaced, which measures seconds per
 iteration without waiting hours for the paper preset; the wall time is then
@@ -17,6 +18,7 @@ import time
 from singan_lite import IterationEvent, ScaleEvent, preset, train
 
 from .common import ROOT, markdown_table, peak_memory_mb, write_section
+from .quality import parse_settings
 
 
 class ScaleTimer:
@@ -49,10 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-size", type=int, default=250)
     parser.add_argument("--iters", type=int, help="measure with this many iterations per scale")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override preset settings")
+    parser.add_argument("--name", help="the recipe's name in RESULTS' section title (default: the preset's)")
     args = parser.parse_args(argv)
 
-    config = preset(args.preset, max_size=args.max_size)
-    measured = config if args.iters is None else preset(args.preset, max_size=args.max_size, iterations=args.iters)
+    settings = {"max_size": args.max_size, **parse_settings(args.set)}
+    config = preset(args.preset, **settings)
+    measured = config if args.iters is None else preset(args.preset, **{**settings, "iterations": args.iters})
     timer = ScaleTimer()
     started = time.perf_counter()
     model = train(args.image, measured, on_event=timer, device=args.device)
@@ -77,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             f"counts would take about **{projected:.0f} s** ({projected / 3600:.1f} h); "
             f"peak memory {peak_memory_mb():.0f} MB."
         )
-    name = f"Training cost, `{args.preset}` preset, {model.sizes[-1][0]}x{model.sizes[-1][1]}"
+    recipe = f"`{args.name}` recipe" if args.name else f"`{args.preset}` preset"
+    name = f"Training cost, {recipe}, {model.sizes[-1][0]}x{model.sizes[-1][1]}"
     command = "python -m benchmarks.train_time " + " ".join(argv if argv is not None else sys.argv[1:])
     write_section(name, summary + "\n\n" + table, command)
     print(summary)
