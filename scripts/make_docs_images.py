@@ -81,7 +81,8 @@ def samples_mountains() -> Path:
 
 def _labelled_grid(names: list[str], samples: int, height: int, name_rows: bool) -> Image.Image:
     """Per model a row of its training image and samples, a label above each column, and with
-    `name_rows` the model's name (as the app and the command line call it) left of its row.
+    `name_rows` the model's name (as the app and the command line call it) and the preset it was
+    trained with left of its row.
     Every cell is 4:3 (the models differ a little in aspect ratio); a tall image is shown in it squeezed.
     """
     labels = ["training image", *(f"sample {index}" for index in range(1, samples + 1))]
@@ -95,9 +96,11 @@ def _labelled_grid(names: list[str], samples: int, height: int, name_rows: bool)
         draw.text((left + column * step_x + width / 2, LABEL_HEIGHT / 2), label, fill="black", font=font, anchor="mm")
     for row, name in enumerate(names):
         top = LABEL_HEIGHT + row * step_y
-        if name_rows:
-            draw.text((NAME_WIDTH - 2 * GAP, top + height / 2), name, fill="black", font=font, anchor="rm")
         model = SinGAN.load(MODELS / f"{name}.safetensors")
+        if name_rows:
+            middle = top + height / 2
+            draw.text((NAME_WIDTH - 2 * GAP, middle), name, fill="black", font=font, anchor="rb")
+            draw.text((NAME_WIDTH - 2 * GAP, middle + GAP), model.config.preset, fill="grey", font=font, anchor="rt")
         drawn = model.sample(samples, start_scale=START_SCALE, seed=SEED)
         for column, image in enumerate([model.training_image(), *drawn.split(1)]):
             cell = Image.fromarray(to_uint8(resize(image, (height, width))))
