@@ -28,8 +28,8 @@ from singan_lite import SinGAN, TrainConfig, load_image, preset, resize, train
 from singan_lite.metrics import detail_ratio, layout_distance, patch_swd, pixel_diversity
 from singan_lite.training import ScaleEvent
 
-from .common import markdown_table
-from .quality import IMAGE_SETS, SAMPLE_SEED, chosen_images, folder_absent, parse_settings, published_sample
+from .common import add_settings_option, markdown_table, parse_settings
+from .quality import IMAGE_SETS, SAMPLE_SEED, chosen_images, folder_absent, published_sample
 
 COLUMNS = ("swd", "detail", "layout", "diversity")
 
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override preset settings")
+    add_settings_option(parser)
     parser.add_argument("--name", help="the recipe's name in the table (default: the preset)")
     args = parser.parse_args(argv)
     places = IMAGE_SETS["places10"]

@@ -6,6 +6,7 @@ section, so the file always holds the latest run of each with its date and machi
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -63,6 +64,16 @@ def write_section(name: str, body: str, command: str) -> None:
     pattern = re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     RESULTS.write_text(text)
+
+
+def add_settings_option(parser: argparse.ArgumentParser) -> None:
+    """`--set KEY=VALUE ...`: preset settings a benchmark run overrides (read with `parse_settings`)."""
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override preset settings")
+
+
+def parse_settings(items: list[str]) -> dict:
+    """`--set KEY=VALUE ...` as preset overrides; each value is JSON (a number, true, false, null)."""
+    return {key: json.loads(value) for key, value in (item.split("=", 1) for item in items)}
 
 
 def markdown_table(header: list[str], rows: list[list[object]]) -> str:

@@ -31,7 +31,7 @@ import torch
 from singan_lite import SinGAN, load_image, preset, resize, save_image, train
 from singan_lite.metrics import evaluate
 
-from .common import ROOT, SHARED_DATA, markdown_table, write_section
+from .common import ROOT, SHARED_DATA, add_settings_option, markdown_table, parse_settings, write_section
 from .pareto import PUBLISHED, Recipe, beats_published, record_recipe
 
 PLACES = SHARED_DATA / "places10"
@@ -263,11 +263,6 @@ def chosen_images(image_set: ImageSet, images: list[str] | None, parser: argpars
     return keys
 
 
-def parse_settings(items: list[str]) -> dict:
-    """`--set KEY=VALUE ...` as preset overrides; each value is JSON (a number, true, false, null)."""
-    return {key: json.loads(value) for key, value in (item.split("=", 1) for item in items)}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="fast")
@@ -277,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override preset settings")
+    add_settings_option(parser)
     parser.add_argument("--name", help="name of this variant's results (default: the preset)")
     parser.add_argument("--report-only", action="store_true", help="summarise the per-image results on disk")
     parser.add_argument("--rescore", action="store_true", help="score the saved models again, without training")

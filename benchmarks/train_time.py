@@ -12,13 +12,13 @@ extrapolated to the preset's own iteration counts and marked as such.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 
 from singan_lite import IterationEvent, ScaleEvent, preset, train
 
-from .common import ROOT, markdown_table, peak_memory_mb, write_section
-from .quality import parse_settings
+from .common import ROOT, add_settings_option, markdown_table, parse_settings, peak_memory_mb, write_section
 
 
 class ScaleTimer:
@@ -51,13 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-size", type=int, default=250)
     parser.add_argument("--iters", type=int, help="measure with this many iterations per scale")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override preset settings")
+    add_settings_option(parser)
     parser.add_argument("--name", help="the recipe's name in RESULTS' section title (default: the preset's)")
     args = parser.parse_args(argv)
 
     settings = {"max_size": args.max_size, **parse_settings(args.set)}
     config = preset(args.preset, **settings)
-    measured = config if args.iters is None else preset(args.preset, **{**settings, "iterations": args.iters})
+    measured = config if args.iters is None else dataclasses.replace(config, iterations=args.iters)
     timer = ScaleTimer()
     started = time.perf_counter()
     model = train(args.image, measured, on_event=timer, device=args.device)
