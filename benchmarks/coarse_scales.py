@@ -4,10 +4,10 @@ A sample's layout is settled by the coarse scales: stopped at scale 2, it is alr
 far from the training image as it will be. Those scales train in a fraction of a whole model's
 time, so this compares recipes where layout and realism are first traded: for each places10
 image, train scales 0..K alone, then score 16 samples stopped at scale K against the training
-image at that scale (patch SWD, detail, diversity), with their layout measured on the full-size
-image as benchmarks/quality.py does. The published SinGAN sample, shrunk to scale K, is scored
-the same way: the mark a recipe's coarse scales have to reach for the finer scales to have a
-chance.
+image at that scale (patch SWD, detail; diversity over 100, as the paper measures it), with
+their layout measured on the full-size image as benchmarks/quality.py does. The published
+SinGAN sample, shrunk to scale K, is scored the same way: the mark a recipe's coarse scales
+have to reach for the finer scales to have a chance.
 
 Layout is measured on a tenth-size image, about the size of scale 0: stopped there, G_0's
 pixel speckle counts as departure too. From scale 2 up, the speckle is smoothed and a stopped
@@ -25,10 +25,10 @@ from concurrent.futures import ProcessPoolExecutor
 import torch
 
 from singan_lite import SinGAN, TrainConfig, load_image, preset, resize, train
-from singan_lite.metrics import detail_ratio, layout_distance, patch_swd, pixel_diversity
+from singan_lite.metrics import detail_ratio, layout_distance, patch_swd
 from singan_lite.training import ScaleEvent
 
-from .common import add_settings_option, markdown_table, parse_settings
+from .common import add_settings_option, markdown_table, paper_diversity, parse_settings
 from .quality import IMAGE_SETS, SAMPLE_SEED, chosen_images, folder_absent, published_sample
 
 COLUMNS = ("swd", "detail", "layout", "diversity")
@@ -49,14 +49,11 @@ def score_at_scale(samples: torch.Tensor, real: torch.Tensor) -> dict[str, float
     """
     at_scale = resize(real, tuple(samples.shape[-2:]))
     full_size = resize(samples, tuple(real.shape[-2:]))
-    scores = {
+    return {
         "swd": sum(patch_swd(sample[None], at_scale) for sample in samples) / len(samples),
         "detail": sum(detail_ratio(sample[None], at_scale) for sample in samples) / len(samples),
         "layout": sum(layout_distance(sample[None], real) for sample in full_size) / len(samples),
     }
-    if len(samples) > 1:
-        scores["diversity"] = pixel_diversity(samples, at_scale)
-    return scores
 
 
 def run_image(key: str, config: TrainConfig, stop: int, samples: int, threads: int) -> dict:
@@ -66,10 +63,12 @@ def run_image(key: str, config: TrainConfig, stop: int, samples: int, threads: i
     real = model.training_image()
     size = model.sizes[stop]
     published = resize(published_sample("singan_official", key, tuple(real.shape[-2:])), size)
+    ours = score_at_scale(model.sample(samples, seed=SAMPLE_SEED), real)
+    ours["diversity"] = paper_diversity(model, resize(real, size), SAMPLE_SEED)
     return {
         "image": key,
         "size": size,
-        "ours": score_at_scale(model.sample(samples, seed=SAMPLE_SEED), real),
+        "ours": ours,
         "singan": score_at_scale(published, real),
     }
 

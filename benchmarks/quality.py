@@ -31,7 +31,15 @@ import torch
 from singan_lite import SinGAN, load_image, preset, resize, save_image, train
 from singan_lite.metrics import evaluate
 
-from .common import ROOT, SHARED_DATA, add_settings_option, markdown_table, parse_settings, write_section
+from .common import (
+    ROOT,
+    SHARED_DATA,
+    add_settings_option,
+    markdown_table,
+    paper_diversity,
+    parse_settings,
+    write_section,
+)
 from .pareto import PUBLISHED, Recipe, beats_published, record_recipe
 
 PLACES = SHARED_DATA / "places10"
@@ -129,7 +137,8 @@ def score_image(image_set: ImageSet, model: SinGAN, key: str, name: str, samples
     for index, image in enumerate(ours[:3]):
         save_image(image, out / f"{key}_{index}.png")
     real = model.training_image()
-    result = {"image": key, "train_seconds": train_seconds, "ours": evaluate(real, ours)}
+    scores = {**evaluate(real, ours), "diversity": paper_diversity(model, real, SAMPLE_SEED)}
+    result = {"image": key, "train_seconds": train_seconds, "ours": scores}
     if image_set.published:
         result["singan"] = _score_published(real, "singan_official", key)
         result["gpnn"] = _score_published(real, "gpnn", key)
@@ -206,7 +215,8 @@ def report(results: list[dict], image_set: ImageSet, preset_name: str) -> str:
     )
     return (
         "Means over the images (lower is better for SWD, NN and SIFID; ours: mean over 8 samples "
-        "from the coarsest scale, published: their one sample per image). Layout is the RMSE from "
+        "from the coarsest scale, published: their one sample per image). Diversity is the paper's "
+        "measure, over 100 samples. Layout is the RMSE from "
         "the training image at a tenth of its size: how far a sample rearranges the scene. Detail is "
         "the fine detail (mean absolute Laplacian) relative to the training image's: below 1 is "
         "smoother, which NN realism rewards. Both are reported like diversity, not as scores:\n\n"

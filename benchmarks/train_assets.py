@@ -21,7 +21,7 @@ import time
 from singan_lite import load_image, preset, train
 from singan_lite.metrics import evaluate
 
-from .common import ROOT, markdown_table, write_section
+from .common import ROOT, markdown_table, paper_diversity, write_section
 from .quality import SAMPLE_SEED
 
 IMAGES = ROOT / "assets" / "images"
@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         image = load_image(IMAGES / f"{image_name}.png")
         model = train(image, config, checkpoint=MODELS / f"{model_name}.safetensors", device="cpu")
         seconds = time.perf_counter() - started
-        scores = evaluate(model.training_image(), model.sample(8, seed=SAMPLE_SEED))
+        real = model.training_image()
+        scores = evaluate(real, model.sample(8, seed=SAMPLE_SEED))
+        scores["diversity"] = paper_diversity(model, real, SAMPLE_SEED)
         row = [
             model_name,
             config.preset,

@@ -2,7 +2,8 @@
 
 `SinGAN.sample(variety=v)` multiplies the start scale's noise by v. For every shipped model
 made for random samples, 8 samples from scale 0 at each value are scored against its
-training image with the project's metrics; the table gives the means over the models.
+training image with the project's metrics, and diversity over 100 as the paper measures it;
+the table gives the means over the models.
 
     python -m benchmarks.variety
 """
@@ -17,7 +18,7 @@ import torch
 from singan_lite import SinGAN
 from singan_lite.metrics import evaluate
 
-from .common import ROOT, markdown_table, write_section
+from .common import ROOT, markdown_table, paper_diversity, write_section
 
 MODELS = ROOT / "assets" / "models"
 VALUES = (0.5, 1.0, 1.5, 2.0, 3.0)
@@ -26,7 +27,9 @@ SAMPLE_SEED = 1
 
 
 def score(model: SinGAN, variety: float, samples: int) -> dict:
-    return evaluate(model.training_image(), model.sample(samples, seed=SAMPLE_SEED, variety=variety))
+    real = model.training_image()
+    scores = evaluate(real, model.sample(samples, seed=SAMPLE_SEED, variety=variety))
+    return {**scores, "diversity": paper_diversity(model, real, SAMPLE_SEED, variety)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,9 +48,9 @@ def main(argv: list[str] | None = None) -> int:
             print(rows[-1], flush=True)
     body = (
         f"Means over the shipped models {', '.join(models)}: {args.samples} samples each from scale 0 "
-        "at each variety (1: the noise the models were trained with). Layout and diversity say how new "
-        "the samples are; SWD, NN realism and SIFID how real (lower is better).\n\n"
-        + markdown_table(["variety", *COLUMNS], rows)
+        "(diversity: 100, the paper's measure) at each variety (1: the noise the models were trained "
+        "with). Layout and diversity say how new the samples are; SWD, NN realism and SIFID how real "
+        "(lower is better).\n\n" + markdown_table(["variety", *COLUMNS], rows)
     )
     write_section("Variety at sampling time", body, "python -m benchmarks.variety " + " ".join(argv or []))
     print(body)
