@@ -2,6 +2,8 @@
 
 Each benchmark owns one section of benchmarks/RESULTS.md and rewrites only that
 section, so the file always holds the latest run of each with its date and machine.
+A section's hand-written notes go after a line `<!-- notes -->`; a re-run keeps them,
+since they record what was tried and measured by hand, which the re-run cannot regenerate.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ SHARED_DATA = Path(os.environ.get("SINGAN_SHARED_DATA", ROOT.parent / "shared" /
 # other scores use is a population std of 8 draws, which reads low, so diversity draws its own 100.
 DIVERSITY_SAMPLES = 100
 DIVERSITY_BATCH = 10
+# The line that opens a section's hand-written notes, which write_section keeps.
+NOTES = "<!-- notes -->"
 HEADER = "# Benchmark results\n\nWritten by the scripts in `benchmarks/`; each section says how to re-run it.\n"
 
 
@@ -62,13 +66,20 @@ def peak_memory_mb() -> float:
 
 
 def write_section(name: str, body: str, command: str) -> None:
-    """Replace (or add) the section `name` of RESULTS.md, stamped with date, machine and command."""
+    """Replace (or add) the section `name` of RESULTS.md, stamped with date, machine and command.
+
+    The section's notes, from a line `<!-- notes -->` to its end, stay below the new body.
+    """
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     heading = f"<!-- {name} -->\n## {name}\n\n{stamp} on {machine()}.\nRe-run: `{command}`\n\n"
-    section = f"{heading}{body.strip()}\n<!-- /{name} -->\n"
     text = RESULTS.read_text() if RESULTS.exists() else HEADER
     pattern = re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    old = found.group() if (found := pattern.search(text)) else ""
+    # Notes hold what was tried and measured by hand, which no re-run can regenerate.
+    marker = re.search(rf"^{re.escape(NOTES)}$", old, re.M)
+    notes = "\n" + old[marker.start() : old.rindex(f"<!-- /{name} -->")] if marker else ""
+    section = f"{heading}{body.strip()}\n{notes}<!-- /{name} -->\n"
+    text = pattern.sub(lambda _: section, text) if found else text.rstrip() + "\n\n" + section
     RESULTS.write_text(text)
 
 
