@@ -25,7 +25,9 @@ RECIPES = Path(__file__).with_name("recipes.csv")
 FIGURE = ROOT / "docs" / "pareto.svg"
 PUBLISHED = "SinGAN (authors)"
 COLOURS = {"published": "#222222", "fast": "#1f77b4", "quality": "#d95f02"}
-PANEL_W, PANEL_H, LEGEND_W = 360, 300, 250
+PANEL_W, PANEL_H = 360, 300
+# The legend's rows, and the width of one of its characters (font size 10, sans-serif, a bound).
+LEGEND_ROW, LEGEND_CHAR = 12, 6
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 48, 12, 30, 40
 
 
@@ -96,24 +98,34 @@ def _title(images: str) -> str:
     return f"places10, {'all 10 images' if images == 'all 10' else 'images ' + images}"
 
 
-def _panel(recipes: list[Recipe], title: str, left: float, numbers: dict[Recipe, int]) -> list[str]:
+def _legend_label(recipe: Recipe, number: int, published: Recipe | None) -> str:
+    wins = published is not None and recipe.preset != "published" and beats_published(recipe, published)
+    return f"{number}. {recipe.recipe}" + (" ✓" if wins else "")
+
+
+def _panel_height(recipes: list[Recipe]) -> float:
+    """A panel's plot, or its legend where that is longer."""
+    return max(PANEL_H, MARGIN_T + LEGEND_ROW * len(recipes))
+
+
+def _panel(recipes: list[Recipe], title: str, top: float, numbers: dict[Recipe, int]) -> list[str]:
     published = next((r for r in recipes if r.recipe == PUBLISHED), None)
     x_max = max(r.layout for r in recipes) * 1.1
     y_max = max(r.sifid for r in recipes) * 1.1
     plot_w, plot_h = PANEL_W - MARGIN_L - MARGIN_R, PANEL_H - MARGIN_T - MARGIN_B
 
     def x(value: float) -> float:
-        return left + MARGIN_L + value / x_max * plot_w
+        return MARGIN_L + value / x_max * plot_w
 
     def y(value: float) -> float:
-        return MARGIN_T + plot_h - value / y_max * plot_h
+        return top + MARGIN_T + plot_h - value / y_max * plot_h
 
     parts = [
-        f'<text x="{left + PANEL_W / 2}" y="18" text-anchor="middle" font-weight="bold">{escape(title)}</text>',
+        f'<text x="{PANEL_W / 2}" y="{top + 18}" text-anchor="middle" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(x_max)}" y2="{y(0)}" stroke="black"/>',
         f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(0)}" y2="{y(y_max)}" stroke="black"/>',
-        f'<text x="{x(x_max / 2)}" y="{PANEL_H - 6}" text-anchor="middle">layout distance (new) →</text>',
-        f'<text transform="translate({left + 12},{y(y_max / 2)}) rotate(-90)" text-anchor="middle">'
+        f'<text x="{x(x_max / 2)}" y="{top + PANEL_H - 6}" text-anchor="middle">layout distance (new) →</text>',
+        f'<text transform="translate(12,{y(y_max / 2)}) rotate(-90)" text-anchor="middle">'
         "SIFID (lower is more real)</text>",
     ]
     if published is not None:
@@ -139,26 +151,31 @@ def _panel(recipes: list[Recipe], title: str, left: float, numbers: dict[Recipe,
         parts.append(f'{shape}<text x="{cx + 6}" y="{cy - 4}" font-size="10">{numbers[r]}</text>')
     for row, r in enumerate(recipes):
         colour = COLOURS.get(r.preset, "#7f7f7f")
-        wins = published is not None and r.preset != "published" and beats_published(r, published)
-        label = escape(f"{numbers[r]}. {r.recipe}" + (" ✓" if wins else ""))
-        top = MARGIN_T + 12 * row
-        parts.append(f'<text x="{left + PANEL_W + 4}" y="{top}" font-size="10" fill="{colour}">{label}</text>')
+        label = escape(_legend_label(r, numbers[r], published))
+        line = top + MARGIN_T + LEGEND_ROW * row
+        parts.append(f'<text x="{PANEL_W + 4}" y="{line}" font-size="10" fill="{colour}">{label}</text>')
     return parts
 
 
 def draw(recipes: list[Recipe], path: Path = FIGURE) -> Path:
-    """One panel per image set: x layout distance, y SIFID, the published samples as squares."""
-    image_sets = list(dict.fromkeys(r.images for r in recipes))
-    width = len(image_sets) * (PANEL_W + LEGEND_W)
+    """One panel per image set, one above the other, each with its legend on the right: x layout
+    distance, y SIFID, the published samples as squares. The legend is as wide as its longest
+    recipe name, so no name runs into a plot.
+    """
+    panels = [[r for r in recipes if r.images == images] for images in dict.fromkeys(r.images for r in recipes)]
+    longest = max(len(_legend_label(r, len(chosen), None)) for chosen in panels for r in chosen)
+    width = PANEL_W + 8 + LEGEND_CHAR * longest
+    height = sum(_panel_height(chosen) for chosen in panels)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{PANEL_H}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         'font-family="sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{PANEL_H}" fill="white"/>',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
-    for index, images in enumerate(image_sets):
-        chosen = [r for r in recipes if r.images == images]
+    top = 0.0
+    for chosen in panels:
         numbers = {r: n for n, r in enumerate(chosen, start=1)}
-        parts += _panel(chosen, _title(images), index * (PANEL_W + LEGEND_W), numbers)
+        parts += _panel(chosen, _title(chosen[0].images), top, numbers)
+        top += _panel_height(chosen)
     parts.append("</svg>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts) + "\n")

@@ -75,3 +75,18 @@ def test_held_out_photographs_get_a_panel_of_their_own_without_a_verdict(tmp_pat
     assert "1. tuned" in texts and "2. other" in texts and "2. tuned ✓" in texts
     verdicts = [line.split("|")[-2].strip() for line in table(recipes).splitlines()[2:]]
     assert verdicts == ["", "yes", "n/a", "n/a"]
+
+
+def test_panels_stack_and_every_legend_line_fits_inside_the_figure(tmp_path):
+    long_name = "a recipe with a long name, " * 3
+    recipes = [_recipe(PUBLISHED, 0.15, 5.0)] + [_recipe(f"{long_name}{n}", 0.1, 6.0) for n in range(30)]
+    recipes += [_recipe(PUBLISHED, 0.13, 4.9, images="all 10"), _recipe("short", 0.2, 4.0, images="all 10")]
+    svg = ElementTree.parse(draw(recipes, tmp_path / "pareto.svg")).getroot()
+    width, height = float(svg.get("width")), float(svg.get("height"))
+    texts = list(svg.iter("{http://www.w3.org/2000/svg}text"))
+    legend = [t for t in texts if t.text and t.text.startswith(("1. ", "31. "))]
+    assert max(float(t.get("y")) for t in legend) < height
+    assert all(float(t.get("x")) + 5 * len(t.text) < width for t in legend)
+    titles = {t.text: float(t.get("y")) for t in texts if t.text and t.text.startswith("places10")}
+    # The second panel starts below the first one's 31-line legend.
+    assert titles["places10, all 10 images"] > 12 * 31
