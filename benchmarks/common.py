@@ -24,7 +24,7 @@ import torch
 
 from singan_lite import SinGAN
 from singan_lite.cli import main as cli
-from singan_lite.metrics import pixel_diversity
+from singan_lite.metrics import evaluate, pixel_diversity
 from singan_lite.speed import native_bf16
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -93,6 +93,14 @@ def paper_diversity(model: SinGAN, real: torch.Tensor, seed: int, variety: float
     batches = range(DIVERSITY_SAMPLES // DIVERSITY_BATCH)
     samples = torch.cat([model.sample(DIVERSITY_BATCH, seed=seed + batch, variety=variety) for batch in batches])
     return pixel_diversity(samples, real)
+
+
+def evaluate_samples(model: SinGAN, samples: torch.Tensor, seed: int, variety: float | None = None) -> dict:
+    """`metrics.evaluate` of a model's samples against its training image, with diversity the
+    paper's measure (`paper_diversity`, from the same seed and variety) in place of the samples' own.
+    """
+    real = model.training_image()
+    return {**evaluate(real, samples), "diversity": paper_diversity(model, real, seed, variety)}
 
 
 def add_settings_option(parser: argparse.ArgumentParser) -> None:

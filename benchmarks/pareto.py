@@ -98,9 +98,14 @@ def _title(images: str) -> str:
     return f"places10, {'all 10 images' if images == 'all 10' else 'images ' + images}"
 
 
-def _legend_label(recipe: Recipe, number: int, published: Recipe | None) -> str:
-    wins = published is not None and recipe.preset != "published" and beats_published(recipe, published)
-    return f"{number}. {recipe.recipe}" + (" ✓" if wins else "")
+def _legend_labels(recipes: list[Recipe]) -> list[str]:
+    """A panel's legend: each recipe numbered as on the plot, ticked where it beats the published samples."""
+    published = next((r for r in recipes if r.recipe == PUBLISHED), None)
+
+    def wins(recipe: Recipe) -> bool:
+        return published is not None and recipe.preset != "published" and beats_published(recipe, published)
+
+    return [f"{number}. {r.recipe}" + (" ✓" if wins(r) else "") for number, r in enumerate(recipes, start=1)]
 
 
 def _panel_height(recipes: list[Recipe]) -> float:
@@ -108,7 +113,7 @@ def _panel_height(recipes: list[Recipe]) -> float:
     return max(PANEL_H, MARGIN_T + LEGEND_ROW * len(recipes))
 
 
-def _panel(recipes: list[Recipe], title: str, top: float, numbers: dict[Recipe, int]) -> list[str]:
+def _panel(recipes: list[Recipe], title: str, top: float) -> list[str]:
     published = next((r for r in recipes if r.recipe == PUBLISHED), None)
     x_max = max(r.layout for r in recipes) * 1.1
     y_max = max(r.sifid for r in recipes) * 1.1
@@ -140,7 +145,7 @@ def _panel(recipes: list[Recipe], title: str, top: float, numbers: dict[Recipe, 
         parts.append(f'<text x="{x(value)}" y="{y(0) + 14}" text-anchor="middle" font-size="10">{value:g}</text>')
     for value in _ticks(y_max):
         parts.append(f'<text x="{x(0) - 4}" y="{y(value) + 3}" text-anchor="end" font-size="10">{value:g}</text>')
-    for r in recipes:
+    for number, r in enumerate(recipes, start=1):
         colour = COLOURS.get(r.preset, "#7f7f7f")
         cx, cy = x(r.layout), y(r.sifid)
         shape = (
@@ -148,12 +153,11 @@ def _panel(recipes: list[Recipe], title: str, top: float, numbers: dict[Recipe, 
             if r.preset == "published"
             else f'<circle cx="{cx}" cy="{cy}" r="4.5" fill="{colour}"/>'
         )
-        parts.append(f'{shape}<text x="{cx + 6}" y="{cy - 4}" font-size="10">{numbers[r]}</text>')
-    for row, r in enumerate(recipes):
+        parts.append(f'{shape}<text x="{cx + 6}" y="{cy - 4}" font-size="10">{number}</text>')
+    for row, (r, label) in enumerate(zip(recipes, _legend_labels(recipes), strict=True)):
         colour = COLOURS.get(r.preset, "#7f7f7f")
-        label = escape(_legend_label(r, numbers[r], published))
         line = top + MARGIN_T + LEGEND_ROW * row
-        parts.append(f'<text x="{PANEL_W + 4}" y="{line}" font-size="10" fill="{colour}">{label}</text>')
+        parts.append(f'<text x="{PANEL_W + 4}" y="{line}" font-size="10" fill="{colour}">{escape(label)}</text>')
     return parts
 
 
@@ -163,7 +167,7 @@ def draw(recipes: list[Recipe], path: Path = FIGURE) -> Path:
     recipe name, so no name runs into a plot.
     """
     panels = [[r for r in recipes if r.images == images] for images in dict.fromkeys(r.images for r in recipes)]
-    longest = max(len(_legend_label(r, len(chosen), None)) for chosen in panels for r in chosen)
+    longest = max(len(label) for chosen in panels for label in _legend_labels(chosen))
     width = PANEL_W + 8 + LEGEND_CHAR * longest
     height = sum(_panel_height(chosen) for chosen in panels)
     parts = [
@@ -173,8 +177,7 @@ def draw(recipes: list[Recipe], path: Path = FIGURE) -> Path:
     ]
     top = 0.0
     for chosen in panels:
-        numbers = {r: n for n, r in enumerate(chosen, start=1)}
-        parts += _panel(chosen, _title(chosen[0].images), top, numbers)
+        parts += _panel(chosen, _title(chosen[0].images), top)
         top += _panel_height(chosen)
     parts.append("</svg>")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -35,8 +35,8 @@ from .common import (
     ROOT,
     SHARED_DATA,
     add_settings_option,
+    evaluate_samples,
     markdown_table,
-    paper_diversity,
     parse_settings,
     write_section,
 )
@@ -137,8 +137,7 @@ def score_image(image_set: ImageSet, model: SinGAN, key: str, name: str, samples
     for index, image in enumerate(ours[:3]):
         save_image(image, out / f"{key}_{index}.png")
     real = model.training_image()
-    scores = {**evaluate(real, ours), "diversity": paper_diversity(model, real, SAMPLE_SEED)}
-    result = {"image": key, "train_seconds": train_seconds, "ours": scores}
+    result = {"image": key, "train_seconds": train_seconds, "ours": evaluate_samples(model, ours, SAMPLE_SEED)}
     if image_set.published:
         result["singan"] = _score_published(real, "singan_official", key)
         result["gpnn"] = _score_published(real, "gpnn", key)

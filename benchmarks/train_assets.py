@@ -19,9 +19,8 @@ import sys
 import time
 
 from singan_lite import load_image, preset, train
-from singan_lite.metrics import evaluate
 
-from .common import ROOT, markdown_table, paper_diversity, write_section
+from .common import ROOT, evaluate_samples, markdown_table, write_section
 from .quality import SAMPLE_SEED
 
 IMAGES = ROOT / "assets" / "images"
@@ -48,9 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         image = load_image(IMAGES / f"{image_name}.png")
         model = train(image, config, checkpoint=MODELS / f"{model_name}.safetensors", device="cpu")
         seconds = time.perf_counter() - started
-        real = model.training_image()
-        scores = evaluate(real, model.sample(8, seed=SAMPLE_SEED))
-        scores["diversity"] = paper_diversity(model, real, SAMPLE_SEED)
+        scores = evaluate_samples(model, model.sample(8, seed=SAMPLE_SEED), SAMPLE_SEED)
         row = [
             model_name,
             config.preset,

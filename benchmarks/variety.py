@@ -16,9 +16,8 @@ import statistics
 import torch
 
 from singan_lite import SinGAN
-from singan_lite.metrics import evaluate
 
-from .common import ROOT, markdown_table, paper_diversity, write_section
+from .common import ROOT, evaluate_samples, markdown_table, write_section
 
 MODELS = ROOT / "assets" / "models"
 VALUES = (0.5, 1.0, 1.5, 2.0, 3.0)
@@ -27,9 +26,7 @@ SAMPLE_SEED = 1
 
 
 def score(model: SinGAN, variety: float, samples: int) -> dict:
-    real = model.training_image()
-    scores = evaluate(real, model.sample(samples, seed=SAMPLE_SEED, variety=variety))
-    return {**scores, "diversity": paper_diversity(model, real, SAMPLE_SEED, variety)}
+    return evaluate_samples(model, model.sample(samples, seed=SAMPLE_SEED, variety=variety), SAMPLE_SEED, variety)
 
 
 def main(argv: list[str] | None = None) -> int:
