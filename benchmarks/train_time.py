@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     recipe = f"`{args.name}` recipe" if args.name else f"`{args.preset}` preset"
     name = f"Training cost, {recipe}, {model.sizes[-1][0]}x{model.sizes[-1][1]}"
+    if model.device.type == "cuda":
+        name += ", on a GPU"  # beside the CPU's section, which it must not replace
     command = "python -m benchmarks.train_time " + " ".join(argv if argv is not None else sys.argv[1:])
     write_section(name, summary + "\n\n" + table, command)
     print(summary)

@@ -188,7 +188,8 @@ def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
 
 def soften_mask(mask: torch.Tensor, radius: int, sigma: float) -> torch.Tensor:
     """Dilate by a disk, blur with a Gaussian, rescale to [0, 1]: a seam-free blending weight."""
-    yy, xx = torch.meshgrid(torch.arange(-radius, radius + 1), torch.arange(-radius, radius + 1), indexing="ij")
+    offsets = torch.arange(-radius, radius + 1, device=mask.device)
+    yy, xx = torch.meshgrid(offsets, offsets, indexing="ij")
     disk = ((yy**2 + xx**2) <= radius**2).float()[None, None]
     dilated = (F.conv2d(mask, disk, padding=radius) > 0).float()
     blurred = gaussian_blur(dilated, sigma)

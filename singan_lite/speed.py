@@ -6,7 +6,8 @@ The trainer (training.py) follows the paper; this module decides, per scale, how
   window is a small part of its scale;
 - from a bank of coarser samples drawn once per scale rather than one fresh sample per step;
 - in bf16 autocast and channels-last layout, on CPUs with native bf16 and scales large enough;
-- with Adam fused into one kernel per parameter.
+- with Adam fused into one kernel per parameter;
+- on a CPU, small windows' steps in two halves side by side in two threads (singan_lite/halves.py).
 One more decision lives in the networks themselves: their batch norm (singan_lite/batch_norm.py)
 has a closed-form double backward, used whenever a graph is differentiated twice, as the
 gradient penalty does. Why: docs/design.md#batch-norms-double-backward
@@ -31,6 +32,11 @@ BF16_MIN_PIXELS = 32 * 32
 # Scales whose training windows cover less than this share of them train with the config's
 # `small_window_alpha`. Why: docs/design.md#training-at-1024-px
 SMALL_WINDOW_SHARE = 1 / 8
+
+# The largest training window, in pixels, whose steps run their two halves side by side: above
+# it a step's arithmetic keeps two threads busy by itself, and the halves' unequal sizes leave one
+# waiting. Why: docs/design.md#threads
+HALVES_MAX_PIXELS = 80 * 80
 
 # Whole-scale passes that set batch norm's running statistics after training on windows.
 # Why: docs/design.md#batch-norm-recalibration
@@ -67,17 +73,21 @@ class SpeedPolicy:
     sample_bank: int | None
     # Forward passes in bf16 autocast, networks in channels-last.
     bf16: bool
+    # Each step's two halves side by side where torch has two threads: on a CPU (a GPU's
+    # kernels are queued, not run, by the calling thread), without batch norm, on small windows.
+    steps_in_halves: bool
 
     @classmethod
     def for_scale(cls, config: TrainConfig, device: torch.device, size: tuple[int, int]) -> SpeedPolicy:
         """The policy for a scale of `size`: bf16 only where asked for, native, and on windows large enough."""
-        large_enough = math.prod(window_size(size, config.crop_size)) >= BF16_MIN_PIXELS
+        pixels = math.prod(window_size(size, config.crop_size))
         return cls(
             size=size,
             device_type=device.type,
             crop_size=config.crop_size,
             sample_bank=config.sample_bank,
-            bf16=config.bf16 and native_bf16(device) and large_enough,
+            bf16=config.bf16 and native_bf16(device) and pixels >= BF16_MIN_PIXELS,
+            steps_in_halves=device.type == "cpu" and not config.batch_norm and pixels <= HALVES_MAX_PIXELS,
         )
 
     @property

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import TrainConfig
+from .halves import StepHalves, step_halves
 from .imaging import ImageSource, load_image, resize
 from .model import SinGAN, make_rng
 from .networks import Critic, Generator, Window, crop, window_context
@@ -64,11 +65,10 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return device
 
 
-def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-    """WGAN-GP's GP: the critic's gradient norm (per pixel, over channels) at a random mix of
-    real and fake, pulled towards 1.
+def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor, mix: torch.Tensor) -> torch.Tensor:
+    """WGAN-GP's GP: the critic's gradient norm (per pixel, over channels) at `mix` x real +
+    (1 - `mix`) x fake, pulled towards 1; `mix` is drawn uniformly from [0, 1) for each step.
     """
-    mix = torch.rand((), generator=rng, device=rng.device)
     between = (mix * real + (1 - mix) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(between).sum(), between, create_graph=True)
     # The norm spelt out rather than grad.norm(dim=1); the floor keeps sqrt's gradient finite.
@@ -173,62 +173,76 @@ class ScaleTrainer:
         """
         return self.draw_noise() if self.scale == 0 and self.config.redraw_z_star else self.rec_noise
 
-    def critic_step(self, inputs: StepInputs) -> dict[str, torch.Tensor]:
+    def critic_step(self, inputs: StepInputs, halves: StepHalves) -> dict[str, torch.Tensor]:
         """One Adam step of D_n on WGAN-GP's loss
 
             L_D = D_n(x~_n) - D_n(x_n) + lambda * GP,  x~_n = G_n(sigma_n z_n, up(x~_{n-1})),
 
         D_n's score being the mean of its patch map, lambda = `gp_weight`. G_n is not updated.
+        The scores and the penalty are the step's two halves (singan_lite/halves.py).
         """
         real = crop(self.real, inputs.window)
-        with self.speed.autocast():
-            with torch.no_grad():
-                fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
-            d_real = self.critic_net(real).float().mean()
-            d_fake = self.critic_net(fake).float().mean()
-            penalty = gradient_penalty(self.critic_net, real, fake, self.rng)
-            loss = d_fake - d_real + self.config.gp_weight * penalty
-        self.optD.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optD.step()
-        return {"d_real": d_real.detach(), "d_fake": d_fake.detach(), "gradient_penalty": penalty.detach()}
+        with self.speed.autocast(), torch.no_grad():
+            fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
+        mix = torch.rand((), generator=self.rng, device=self.rng.device)
 
-    def generator_step(self, inputs: StepInputs, rec_noise: torch.Tensor) -> dict[str, torch.Tensor]:
+        def scores() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+            with self.speed.autocast():
+                d_real = self.critic_net(real).float().mean()
+                d_fake = self.critic_net(fake).float().mean()
+            return d_fake - d_real, {"d_real": d_real.detach(), "d_fake": d_fake.detach()}
+
+        def penalty() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+            with self.speed.autocast():
+                penalty = gradient_penalty(self.critic_net, real, fake, mix)
+            return self.config.gp_weight * penalty, {"gradient_penalty": penalty.detach()}
+
+        return halves.step(self.optD, scores, penalty)
+
+    def generator_step(
+        self, inputs: StepInputs, rec_noise: torch.Tensor, halves: StepHalves
+    ) -> dict[str, torch.Tensor]:
         """One Adam step of G_n on the adversarial loss plus alpha times the reconstruction loss
 
             L_G = -D_n(G_n(sigma_n z_n, up(x~_{n-1}))) + alpha * ||G_n(sigma_n z_rec, up(rec_{n-1})) - x_n||^2,
 
         with z_rec = `rec_noise`, the squared norm a mean squared error, alpha = `alpha` (or
         `small_window_alpha` on small windows: SpeedPolicy.reconstruction_weight). The
-        reconstruction trains on a window of its own. D_n is not updated.
+        reconstruction trains on a window of its own. D_n is not updated. The two terms are
+        the step's two halves (singan_lite/halves.py).
         """
         rec_window = self.speed.random_window(self.rng)
         rec_context, rec_in_context = window_context(rec_window, self.size)
-        with self.speed.autocast():
-            # Regenerated in every step: reusing one graph across steps breaks on modern PyTorch.
-            fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
-            adversarial = -self.critic_net(fake).float().mean()
-            reconstruction = self.generator_net(
-                self.noise_amp * crop(rec_noise, rec_context), crop(self.rec_previous, rec_context), rec_in_context
-            )
-            rec_loss = F.mse_loss(reconstruction, crop(self.real, rec_window))
-            loss = adversarial + self.alpha * rec_loss
-        self.optG.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optG.step()
-        return {"g_adversarial": adversarial.detach(), "reconstruction": rec_loss.detach()}
+
+        def adversarial() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+            with self.speed.autocast():
+                # Regenerated in every step: reusing one graph across steps breaks on modern PyTorch.
+                fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
+                adversarial = -self.critic_net(fake).float().mean()
+            return adversarial, {"g_adversarial": adversarial.detach()}
+
+        def reconstruction() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+            with self.speed.autocast():
+                rebuilt = self.generator_net(
+                    self.noise_amp * crop(rec_noise, rec_context), crop(self.rec_previous, rec_context), rec_in_context
+                )
+                rec_loss = F.mse_loss(rebuilt, crop(self.real, rec_window))
+            return self.alpha * rec_loss, {"reconstruction": rec_loss.detach()}
+
+        return halves.step(self.optG, adversarial, reconstruction)
 
     def iteration(self) -> dict[str, float]:
         """One iteration: `d_steps` critic steps, then `g_steps` generator steps; the last steps' losses."""
-        self.critic_net.requires_grad_(True)
-        for _ in range(self.config.d_steps):
-            critic_inputs = self.draw_inputs()
-            critic_losses = self.critic_step(critic_inputs)
-        self.critic_net.requires_grad_(False)
-        rec_noise = self.reconstruction_noise()
-        for _ in range(self.config.g_steps):
-            # The last critic step's inputs, not fresh ones, as the reference release does.
-            generator_losses = self.generator_step(critic_inputs, rec_noise)
+        with step_halves(self.speed.steps_in_halves) as halves:
+            self.critic_net.requires_grad_(True)
+            for _ in range(self.config.d_steps):
+                critic_inputs = self.draw_inputs()
+                critic_losses = self.critic_step(critic_inputs, halves)
+            self.critic_net.requires_grad_(False)
+            rec_noise = self.reconstruction_noise()
+            for _ in range(self.config.g_steps):
+                # The last critic step's inputs, not fresh ones, as the reference release does.
+                generator_losses = self.generator_step(critic_inputs, rec_noise, halves)
         return {name: value.item() for name, value in {**critic_losses, **generator_losses}.items()}
 
     def recalibrate_batch_norm(self, passes: int = RECALIBRATION_PASSES) -> None:

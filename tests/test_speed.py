@@ -8,6 +8,7 @@ from singan_lite import preset
 from singan_lite.networks import Critic, Generator, crop, window_context
 from singan_lite.speed import (
     BF16_MIN_PIXELS,
+    HALVES_MAX_PIXELS,
     SMALL_WINDOW_SHARE,
     CoarserSamples,
     SpeedPolicy,
@@ -106,19 +107,29 @@ def test_no_bf16_where_it_would_be_emulated():
     assert _policy((200, 200), 96, bf16=True).bf16 == native_bf16(CPU)
 
 
+def test_steps_run_in_halves_on_a_cpu_on_small_windows_without_batch_norm():
+    assert 79 * 81 < HALVES_MAX_PIXELS < 96 * 96
+    assert _policy((40, 60), None).steps_in_halves
+    assert _policy((200, 200), 80).steps_in_halves  # the window, not the scale, sets a step's size
+    assert not _policy((200, 200), 96).steps_in_halves
+    assert not _policy((40, 60), None, device=torch.device("cuda")).steps_in_halves
+    with_batch_norm = preset("fast", batch_norm=True)
+    assert not SpeedPolicy.for_scale(with_batch_norm, CPU, (40, 60)).steps_in_halves
+
+
 def test_autocast_follows_the_decision():
     x = torch.randn(4, 4)
-    with SpeedPolicy((40, 40), "cpu", None, None, bf16=True).autocast():
+    with SpeedPolicy((40, 40), "cpu", None, None, bf16=True, steps_in_halves=False).autocast():
         assert (x @ x).dtype == torch.bfloat16
-    with SpeedPolicy((40, 40), "cpu", None, None, bf16=False).autocast():
+    with SpeedPolicy((40, 40), "cpu", None, None, bf16=False, steps_in_halves=False).autocast():
         assert (x @ x).dtype == torch.float32
 
 
 def test_bf16_trains_in_channels_last_and_the_layout_is_restored_to_contiguous():
     nets = (Generator(8), Critic(8))
-    SpeedPolicy((40, 40), "cpu", None, None, bf16=False).set_training_layout(nets)
+    SpeedPolicy((40, 40), "cpu", None, None, bf16=False, steps_in_halves=False).set_training_layout(nets)
     assert all(p.is_contiguous() for net in nets for p in net.parameters())
-    policy = SpeedPolicy((40, 40), "cpu", None, None, bf16=True)
+    policy = SpeedPolicy((40, 40), "cpu", None, None, bf16=True, steps_in_halves=False)
     policy.set_training_layout(nets)
     convs = [m.weight for net in nets for m in net.modules() if isinstance(m, nn.Conv2d)]
     assert all(w.is_contiguous(memory_format=torch.channels_last) and not w.is_contiguous() for w in convs)

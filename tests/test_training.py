@@ -18,8 +18,8 @@ def test_gradient_penalty_is_the_mean_squared_gap_of_the_per_pixel_gradient_norm
     torch.manual_seed(0)
     critic = Critic(8, batch_norm=False)
     real, fake = torch.rand(1, 3, 20, 20) * 2 - 1, torch.rand(1, 3, 20, 20) * 2 - 1
-    penalty = gradient_penalty(critic, real, fake, torch.Generator().manual_seed(1))
-    mix = torch.rand((), generator=torch.Generator().manual_seed(1))
+    mix = torch.rand(())
+    penalty = gradient_penalty(critic, real, fake, mix)
     between = (mix * real + (1 - mix) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(between).sum(), between)
     assert penalty.item() == pytest.approx(((torch.linalg.vector_norm(grad, dim=1) - 1) ** 2).mean().item(), rel=1e-5)
@@ -168,14 +168,16 @@ def test_generator_steps_reuse_the_last_critic_steps_inputs():
     trainer.iteration()
     d_steps, g_steps = trainer.config.d_steps, trainer.config.g_steps
     critic_calls, generator_calls = calls[:d_steps], calls[d_steps:]
-    assert len(generator_calls) == 2 * g_steps  # each step: the fake, then the reconstruction
+    assert len(generator_calls) == 2 * g_steps  # each step: the fake and the reconstruction
+    # The reconstruction's coarser image is a view of the reconstruction path, cut to its window's
+    # context. A step's two passes may run in two threads (singan_lite/halves.py), in either order.
+    rec_storage = trainer.rec_previous.untyped_storage().data_ptr()
+    fakes = [call for call in generator_calls if call[1].untyped_storage().data_ptr() != rec_storage]
+    assert len(fakes) == g_steps
     last_noise, last_previous, last_window = critic_calls[-1]
     assert last_window is not None and not torch.equal(critic_calls[0][0], last_noise)
-    for noise, previous, window in generator_calls[::2]:
+    for noise, previous, window in fakes:
         assert torch.equal(noise, last_noise) and torch.equal(previous, last_previous) and window == last_window
-    # The reconstruction's coarser image is a view of the reconstruction path, cut to its window's context.
-    rec_storage = trainer.rec_previous.untyped_storage().data_ptr()
-    assert all(previous.untyped_storage().data_ptr() == rec_storage for _, previous, _ in generator_calls[1::2])
 
 
 def test_small_windows_weigh_the_reconstruction_by_small_window_alpha():
