@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import torch
+
 from .config import TrainConfig
 from .networks import scale_width
-from .speed import window_size
+from .speed import SpeedPolicy, window_size
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class IterationCost:
 # `paper` without batch norm was never measured; it gets the first pair and may come out short.
 COST_WITHOUT_BATCH_NORM = IterationCost(fixed=0.047, per_work=9.0e-9)
 COST_WITH_BATCH_NORM = IterationCost(fixed=0.063, per_work=2.1e-8)
+# Steps whose halves run side by side (singan_lite/halves.py) took this share of their time in
+# turn, the mean over `fast`'s scales 0 to 5 in whole runs on an AMD EPYC ("Training cost, `fast`
+# preset, 188x250"); the fits above are of steps in turn.
+HALVES_SHARE = 0.8
 # Outside its iterations every scale runs whole-scale generator passes: its bank of coarser
 # samples, each through every scale below it, and the finished scale's reconstruction and sample
 # that the progress report shows. Small at 250 px, they are a tenth of a 1024 px run, whose
@@ -65,7 +71,10 @@ def estimate_training_seconds(config: TrainConfig, sizes: Sequence[tuple[int, in
     seconds = 0.0
     for scale in range(first_scale, len(sizes)):
         height, width = window_size(sizes[scale], config.crop_size)
-        seconds += config.iterations_at(scale, len(sizes)) * cost.seconds(height * width, widths[scale])
+        step = cost.seconds(height * width, widths[scale])
+        if SpeedPolicy.for_scale(config, torch.device("cpu"), sizes[scale]).steps_in_halves:
+            step *= HALVES_SHARE
+        seconds += config.iterations_at(scale, len(sizes)) * step
         bank = config.sample_bank * passes[scale - 1] if config.sample_bank and scale > 0 else 0
         seconds += WHOLE_SCALE_PASS * (bank + 2 * passes[scale])
     return seconds
