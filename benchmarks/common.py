@@ -83,6 +83,13 @@ def write_section(name: str, body: str, command: str) -> None:
     RESULTS.write_text(text)
 
 
+def read_section(name: str) -> str | None:
+    """The section `name` of RESULTS.md as written, or None if it has none."""
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    found = re.search(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", text, re.S)
+    return found.group() if found else None
+
+
 def paper_diversity(model: SinGAN, real: torch.Tensor, seed: int, variety: float | None = None) -> float:
     """The paper's diversity of a model's samples from scale 0: DIVERSITY_SAMPLES of them against `real`.
 

@@ -6,7 +6,9 @@
 
 With --iters the preset's iteration count is replaced, which measures seconds per
 iteration without waiting hours for the paper preset; the wall time is then
-extrapolated to the preset's own iteration counts and marked as such.
+extrapolated to the preset's own iteration counts and marked as such. Such a probe writes
+the section of its preset and size unless that holds a whole run, which it leaves alone: it
+then writes a section of its own, named with its iterations per scale.
 """
 
 from __future__ import annotations
@@ -18,7 +20,18 @@ import time
 
 from singan_lite import IterationEvent, ScaleEvent, preset, train
 
-from .common import ROOT, add_settings_option, markdown_table, parse_settings, peak_memory_mb, write_section
+from .common import (
+    ROOT,
+    add_settings_option,
+    markdown_table,
+    parse_settings,
+    peak_memory_mb,
+    read_section,
+    write_section,
+)
+
+# How a whole run's summary begins; a probe with --iters never replaces a section that holds one.
+WHOLE_RUN = "Wall time end to end"
 
 
 class ScaleTimer:
@@ -73,8 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown_table(["scale", "size", "width", "s/iteration", "CPU s/iteration", "iterations"], rows)
     if args.iters is None:
         summary = (
-            f"Wall time end to end: **{wall:.0f} s** ({time.process_time():.0f} CPU s); "
-            f"peak memory {peak_memory_mb():.0f} MB."
+            f"{WHOLE_RUN}: **{wall:.0f} s** ({time.process_time():.0f} CPU s); peak memory {peak_memory_mb():.0f} MB."
         )
     else:
         summary = (
@@ -86,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     name = f"Training cost, {recipe}, {model.sizes[-1][0]}x{model.sizes[-1][1]}"
     if model.device.type == "cuda":
         name += ", on a GPU"  # beside the CPU's section, which it must not replace
+    if args.iters is not None and WHOLE_RUN in (read_section(name) or ""):
+        name += f", {args.iters} iterations per scale"
     command = "python -m benchmarks.train_time " + " ".join(argv if argv is not None else sys.argv[1:])
     write_section(name, summary + "\n\n" + table, command)
     print(summary)

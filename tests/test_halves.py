@@ -39,8 +39,8 @@ def _stepped(halves: StepHalves) -> tuple[list[torch.Tensor], dict[str, torch.Te
 
 
 def test_halves_side_by_side_step_on_the_gradient_of_the_whole_loss():
-    in_turn, in_turn_report = _stepped(StepHalves(None))
-    side_by_side, side_by_side_report = _stepped(StepHalves(1))
+    in_turn, in_turn_report = _stepped(StepHalves(side_by_side=False))
+    side_by_side, side_by_side_report = _stepped(StepHalves(side_by_side=True))
     for a, b in zip(in_turn, side_by_side, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
     assert set(in_turn_report) == set(side_by_side_report) == {"first", "second"}
@@ -91,5 +91,5 @@ def test_a_failing_half_fails_the_step_after_the_other_half_ends():
         return param.sum(), {}
 
     with pytest.raises(RuntimeError, match="first half failed"):
-        StepHalves(1).step(torch.optim.SGD([param], lr=1.0), first, second)
+        StepHalves(side_by_side=True).step(torch.optim.SGD([param], lr=1.0), first, second)
     assert ended.is_set()

@@ -3,7 +3,6 @@ import statistics
 import pytest
 import torch
 
-import benchmarks.common
 from benchmarks.common import DIVERSITY_BATCH, DIVERSITY_SAMPLES, HEADER, paper_diversity, write_section
 from singan_lite.metrics import pixel_diversity
 
@@ -13,13 +12,6 @@ NOTES = "<!-- notes -->\nTried a larger batch: slower, dropped.\n\n| batch | s |
 def _section(name: str, body: str, notes: str = "") -> str:
     notes = f"\n{notes}" if notes else ""
     return f"<!-- {name} -->\n## {name}\n\nRe-run: `old`\n\n{body}\n{notes}<!-- /{name} -->\n"
-
-
-@pytest.fixture()
-def results(tmp_path, monkeypatch):
-    path = tmp_path / "RESULTS.md"
-    monkeypatch.setattr(benchmarks.common, "RESULTS", path)
-    return path
 
 
 def test_diversity_comes_from_a_hundred_seeded_samples_and_reads_above_the_mean_of_small_sets(tiny_model):
