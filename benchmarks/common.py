@@ -73,7 +73,7 @@ def write_section(name: str, body: str, command: str) -> None:
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     heading = f"<!-- {name} -->\n## {name}\n\n{stamp} on {machine()}.\nRe-run: `{command}`\n\n"
     text = RESULTS.read_text() if RESULTS.exists() else HEADER
-    pattern = re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", re.S)
+    pattern = _section_pattern(name)
     old = found.group() if (found := pattern.search(text)) else ""
     # Notes hold what was tried and measured by hand, which no re-run can regenerate.
     marker = re.search(rf"^{re.escape(NOTES)}$", old, re.M)
@@ -86,8 +86,13 @@ def write_section(name: str, body: str, command: str) -> None:
 def read_section(name: str) -> str | None:
     """The section `name` of RESULTS.md as written, or None if it has none."""
     text = RESULTS.read_text() if RESULTS.exists() else ""
-    found = re.search(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", text, re.S)
+    found = _section_pattern(name).search(text)
     return found.group() if found else None
+
+
+def _section_pattern(name: str) -> re.Pattern[str]:
+    """A section of RESULTS.md, from its opening marker to its closing one."""
+    return re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", re.S)
 
 
 def paper_diversity(model: SinGAN, real: torch.Tensor, seed: int, variety: float | None = None) -> float:

@@ -113,7 +113,7 @@ def _panel_height(recipes: list[Recipe]) -> float:
     return max(PANEL_H, MARGIN_T + LEGEND_ROW * len(recipes))
 
 
-def _panel(recipes: list[Recipe], title: str, top: float) -> list[str]:
+def _panel(recipes: list[Recipe], labels: list[str], title: str, top: float) -> list[str]:
     published = next((r for r in recipes if r.recipe == PUBLISHED), None)
     x_max = max(r.layout for r in recipes) * 1.1
     y_max = max(r.sifid for r in recipes) * 1.1
@@ -154,7 +154,7 @@ def _panel(recipes: list[Recipe], title: str, top: float) -> list[str]:
             else f'<circle cx="{cx}" cy="{cy}" r="4.5" fill="{colour}"/>'
         )
         parts.append(f'{shape}<text x="{cx + 6}" y="{cy - 4}" font-size="10">{number}</text>')
-    for row, (r, label) in enumerate(zip(recipes, _legend_labels(recipes), strict=True)):
+    for row, (r, label) in enumerate(zip(recipes, labels, strict=True)):
         colour = COLOURS.get(r.preset, "#7f7f7f")
         line = top + MARGIN_T + LEGEND_ROW * row
         parts.append(f'<text x="{PANEL_W + 4}" y="{line}" font-size="10" fill="{colour}">{escape(label)}</text>')
@@ -167,7 +167,8 @@ def draw(recipes: list[Recipe], path: Path = FIGURE) -> Path:
     recipe name, so no name runs into a plot.
     """
     panels = [[r for r in recipes if r.images == images] for images in dict.fromkeys(r.images for r in recipes)]
-    longest = max(len(label) for chosen in panels for label in _legend_labels(chosen))
+    legends = [_legend_labels(chosen) for chosen in panels]
+    longest = max(len(label) for labels in legends for label in labels)
     width = PANEL_W + 8 + LEGEND_CHAR * longest
     height = sum(_panel_height(chosen) for chosen in panels)
     parts = [
@@ -176,8 +177,8 @@ def draw(recipes: list[Recipe], path: Path = FIGURE) -> Path:
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     top = 0.0
-    for chosen in panels:
-        parts += _panel(chosen, _title(chosen[0].images), top)
+    for chosen, labels in zip(panels, legends, strict=True):
+        parts += _panel(chosen, labels, _title(chosen[0].images), top)
         top += _panel_height(chosen)
     parts.append("</svg>")
     path.parent.mkdir(parents=True, exist_ok=True)
