@@ -10,16 +10,36 @@ from singan_lite.threads import PROBE_ITERATIONS, WINDOW, ThreadTuner, thread_ru
 from .conftest import TINY_IMAGE
 
 
-def _iteration_costing(seconds_at: dict[int, float]):
-    """An iteration whose time depends on the thread count it runs at, as on a busy or an idle machine."""
-    counts: list[int] = []
+class _Machine:
+    """Iterations whose wall time and CPU time depend on the thread count, as on an idle or a busy
+    machine; `cpu_clock` is the CPU time the tuner reads (a sleep uses none of its own).
+    """
 
-    def iteration() -> int:
-        counts.append(torch.get_num_threads())
-        time.sleep(seconds_at[counts[-1]])
-        return counts[-1]
+    def __init__(self) -> None:
+        self.cpu_seconds = 0.0
+        self.counts: list[int] = []
 
-    return iteration, counts
+    def cpu_clock(self) -> float:
+        return self.cpu_seconds
+
+    def load(self, seconds_at: dict[int, float], cpu_share: float):
+        """An iteration taking seconds_at[threads], in which each thread gets `cpu_share` of a core."""
+
+        def iteration() -> int:
+            threads = torch.get_num_threads()
+            self.counts.append(threads)
+            started = time.perf_counter()
+            time.sleep(seconds_at[threads])
+            self.cpu_seconds += (time.perf_counter() - started) * threads * cpu_share
+            return threads
+
+        return iteration
+
+
+# Idle, two threads are three times as fast as one and get nearly all the CPU time; beside a
+# busy neighbour they are ten times slower than one and get half of it.
+IDLE = ({1: 0.006, 2: 0.002}, 0.95)
+BUSY = ({1: 0.002, 2: 0.02}, 0.5)
 
 
 @pytest.fixture(autouse=True)
@@ -29,38 +49,71 @@ def _keep_thread_count():
     torch.set_num_threads(before)
 
 
-def test_on_a_busy_machine_the_tuner_keeps_one_thread_and_rarely_tries_two():
-    # Beside a busy neighbour, two threads wait for each other: ten times slower here.
-    iteration, counts = _iteration_costing({1: 0.002, 2: 0.02})
-    tuner = ThreadTuner(max_threads=2)
+def test_on_an_idle_machine_the_tuner_uses_every_thread_and_never_probes():
+    machine = _Machine()
+    tuner = ThreadTuner(max_threads=2, cpu_clock=machine.cpu_clock)
+    iteration = machine.load(*IDLE)
+    for _ in range(300):
+        tuner.run(iteration)
+    assert tuner.current == 2 and tuner.switches == []
+    assert machine.counts.count(1) == 0
+
+
+def test_on_a_busy_machine_the_tuner_leaves_two_threads_at_once_and_rarely_tries_them_again():
+    machine = _Machine()
+    tuner = ThreadTuner(max_threads=2, cpu_clock=machine.cpu_clock)
+    iteration = machine.load(*BUSY)
     for _ in range(400):
         tuner.run(iteration)
-    assert tuner.current == 1 and tuner.switches == []
-    # Each probe of two threads stops after its first slow iteration, and the lost time
+    assert tuner.current == 1
+    # Its first iteration (which allocates), a window at two threads and a probe of one.
+    assert tuner.switches == [(WINDOW + PROBE_ITERATIONS, 1)]
+    # Each later probe of two threads stops after its first slow iteration, and the lost time
     # (18 ms a probe) is kept to a twentieth of the run: a probe every 360 ms or so.
-    assert counts.count(2) <= 0.8 / 0.36 + 1
-    assert all(not (a == b == 2) for a, b in itertools.pairwise(counts))
+    later = machine.counts[1 + WINDOW + PROBE_ITERATIONS :]
+    assert later.count(2) <= 0.8 / 0.36 + 1
+    assert all(not (a == b == 2) for a, b in itertools.pairwise(later))
 
 
-def test_on_an_idle_machine_the_tuner_soon_uses_every_thread_and_probes_less_and_less():
-    iteration, counts = _iteration_costing({1: 0.006, 2: 0.002})
-    tuner = ThreadTuner(max_threads=2)
-    for _ in range(400):
+def test_a_low_cpu_share_alone_does_not_leave_two_threads():
+    # Two threads that get half the CPU time (a container's CPU quota, say) but are still faster
+    # than one: the probes find that, and two threads stay.
+    machine = _Machine()
+    tuner = ThreadTuner(max_threads=2, cpu_clock=machine.cpu_clock)
+    iteration = machine.load({1: 0.004, 2: 0.003}, 0.5)
+    for _ in range(200):
+        tuner.run(iteration)
+    assert tuner.current == 2 and tuner.switches == []
+    # The probes go on (the share stays low), but their lost time stays near PROBE_SHARE's twentieth.
+    lost = machine.counts.count(1) * (0.004 - 0.003)
+    assert 0 < lost <= 0.06 * 0.003 * len(machine.counts)
+    # A new scale on a machine that looks busy starts on one thread, and two soon come back.
+    tuner.new_scale()
+    assert tuner.current == 1
+    for _ in range(100):
         tuner.run(iteration)
     assert tuner.current == 2
-    assert tuner.switches[0][0] <= 1 + WINDOW + PROBE_ITERATIONS
-    # Probes that lose cost at most a twentieth of the time: a few percent of the iterations.
-    assert counts.count(1) <= 0.06 * len(counts)
+
+
+def test_where_one_thread_is_as_fast_a_busy_machine_moves_to_it():
+    # Beside a neighbour, steps run as halves side by side take as long on one thread as on two;
+    # the larger scales that follow are far faster on one, so the tuner takes one at once.
+    machine = _Machine()
+    tuner = ThreadTuner(max_threads=2, cpu_clock=machine.cpu_clock)
+    iteration = machine.load({1: 0.003, 2: 0.003}, 0.5)
+    for _ in range(100):
+        tuner.run(iteration)
+    assert tuner.current == 1
 
 
 def test_the_tuner_follows_the_load_as_it_comes_and_goes():
-    tuner = ThreadTuner(max_threads=2)
-    busy, _ = _iteration_costing({1: 0.002, 2: 0.02})
-    idle, _ = _iteration_costing({1: 0.006, 2: 0.002})
-    for load, expected in ((idle, 2), (busy, 1), (idle, 2)):
+    machine = _Machine()
+    tuner = ThreadTuner(max_threads=2, cpu_clock=machine.cpu_clock)
+    for load, expected in ((IDLE, 2), (BUSY, 1), (IDLE, 2)):
+        iteration = machine.load(*load)
         tuner.new_scale()
         for _ in range(200):
-            tuner.run(load)
+            tuner.run(iteration)
         assert tuner.current == expected
 
 
