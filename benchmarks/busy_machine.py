@@ -1,9 +1,9 @@
 """Training beside a CPU-bound neighbour: the time of a short `fast` run, idle and busy.
 
 A laptop or a shared Space is never idle. Each thread setting trains the same short run
-(100 px, 25 iterations per scale) in a fresh process, once on an otherwise idle machine
-and once beside a neighbour: another process training with torch's default threads,
-as a second training or the app's visitors would.
+(100 px, 25 iterations per scale) in a fresh process, on an otherwise idle machine and
+beside a neighbour: another process training with torch's default threads, as a second
+training or the app's visitors would. Each is run `--runs` times and reported by its median.
 
     python -m benchmarks.busy_machine
 """
@@ -14,6 +14,7 @@ import argparse
 import subprocess
 import sys
 import time
+from statistics import median
 
 from .common import ROOT, markdown_table, write_section
 
@@ -45,27 +46,42 @@ def neighbour() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", loop, "default"], stdout=subprocess.DEVNULL, cwd=ROOT)
 
 
+def busy_run(threads: str) -> float:
+    """Seconds for the short run beside the neighbour."""
+    busy_neighbour = neighbour()
+    time.sleep(5)  # let the neighbour get past its imports and into training
+    try:
+        return timed_run(threads)
+    finally:
+        busy_neighbour.kill()
+        busy_neighbour.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", nargs="*", default=list(SETTINGS), help="auto, default or a thread count")
+    parser.add_argument("--runs", type=int, default=3, help="idle and busy runs of each setting, in turn")
     args = parser.parse_args(argv)
+    times: dict[str, tuple[list[float], list[float]]] = {threads: ([], []) for threads in args.settings}
+    # Settings take turns, run after run: how much the neighbour slows a run depends on which
+    # of its scales it is at, and the machine's own pace drifts within the hour.
+    for _ in range(args.runs):
+        for threads in args.settings:
+            idle, busy = times[threads]
+            idle.append(timed_run(threads))
+            busy.append(busy_run(threads))
+            print(threads, round(idle[-1], 1), round(busy[-1], 1), flush=True)
     rows = []
-    for threads in args.settings:
-        idle = timed_run(threads)
-        busy_neighbour = neighbour()
-        time.sleep(5)  # let the neighbour get past its imports and into training
-        try:
-            busy = timed_run(threads)
-        finally:
-            busy_neighbour.kill()
-            busy_neighbour.wait()
+    for threads, (idle, busy) in times.items():
         label = LABELS.get(threads, f"{threads} thread")
-        rows.append([label, round(idle, 1), round(busy, 1), round(busy / idle, 2)])
-        print(rows[-1], flush=True)
+        spread = f"{min(busy):.1f} to {max(busy):.1f}"
+        ratio = round(median(busy) / median(idle), 2)
+        rows.append([label, round(median(idle), 1), round(median(busy), 1), spread, ratio])
     body = (
-        "A short `fast` run (100 px, 25 iterations per scale), each in a fresh process, on an idle "
-        "machine and beside a neighbour process training the same run with torch's default threads.\n\n"
-        + markdown_table(["threads", "idle s", "busy s", "busy / idle"], rows)
+        f"A short `fast` run (100 px, 25 iterations per scale), each in a fresh process, on an idle "
+        f"machine and beside a neighbour process training the same run with torch's default threads; "
+        f"medians of {args.runs} runs of each, the settings taking turns.\n\n"
+        + markdown_table(["threads", "idle s", "busy s", "busy s, all runs", "busy / idle"], rows)
     )
     write_section("Training on a busy machine", body, "python -m benchmarks.busy_machine " + " ".join(argv or []))
     print(body)

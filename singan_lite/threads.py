@@ -6,10 +6,11 @@ aside, while the waiting threads spin. One thread never waits for another. OpenM
 policy cannot help at run time (it is read once, when the runtime starts), and a passive
 policy slows the idle case, so the tuner switches only the thread count: it times the
 training iterations it is given, tries the other count for a few of them when there is
-reason to, and keeps whichever was faster. At all threads the reason is the process's own
-CPU time: idle, its threads turn most of each wall second into CPU time; beside a
-neighbour the scheduler shares the cores out and they get about half of it. So an idle
-machine trains at all threads and never probes, and a busy one probes at once. Why:
+reason to, and keeps whichever was faster. The reason is the process's own CPU time: idle,
+its threads turn most of each wall second into CPU time; beside a neighbour the scheduler
+shares the cores out. All threads probe one when they get much less than their share, one
+thread probes all when it gets a whole core. So an idle machine trains at all threads and
+all but never probes, and a busy one leaves them at once and seldom tries them again. Why:
 docs/design.md#threads
 
 Results depend slightly on the thread count (the convolutions add up in another order),
@@ -51,7 +52,12 @@ PROBE_SHARE = 0.05
 # at least three quarters (the halves of a step, singan_lite/halves.py, wait for each other now
 # and then; OpenMP's spinning threads get all of it); beside one neighbour as busy, half.
 BUSY_CPU_SHARE = 0.7
-# The longest wait, so that one freak probe (a machine paused mid-probe) cannot stop probing.
+# At one thread, probe all threads only when the thread got at least this share of a core. Alone
+# it gets all of it; beside a neighbour on two spinning threads, 0.7 to 0.96 (mostly under 0.9),
+# and there a probe of two threads costs seconds at the scales whose steps spin.
+ALONE_CPU_SHARE = 0.95
+# The longest wait, so that one freak probe (a machine paused mid-probe) cannot stop probing; a
+# probe the CPU share holds back also comes once it is this overdue, in case the share misleads.
 MAX_WAIT_SECONDS = 30.0
 
 
@@ -111,9 +117,11 @@ class ThreadTuner:
             self._wait -= seconds
             if len(self._times) < WINDOW or self.counts[0] == self.counts[1]:
                 return
+            share = self._cpu_share()
             if self.current == self.counts[1]:
-                self._busy = self._cpu_share() < BUSY_CPU_SHARE
-            if self._wait <= 0 and (self.current == self.counts[0] or self._busy):
+                self._busy = share < BUSY_CPU_SHARE
+            reason = self._busy if self.current == self.counts[1] else share >= ALONE_CPU_SHARE
+            if self._wait <= 0 and (reason or self._wait <= -MAX_WAIT_SECONDS):
                 self._probe = []
             return
         self._probe.append(seconds)
