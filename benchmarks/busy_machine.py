@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", nargs="*", default=list(SETTINGS), help="auto, default or a thread count")
     parser.add_argument("--runs", type=int, default=3, help="idle and busy runs of each setting, in turn")
     args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1 (got {args.runs}).")
     times: dict[str, tuple[list[float], list[float]]] = {threads: ([], []) for threads in args.settings}
     # Settings take turns, run after run: how much the neighbour slows a run depends on which
     # of its scales it is at, and the machine's own pace drifts within the hour.
