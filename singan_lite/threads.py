@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Literal, TypeVar
 
@@ -78,7 +79,11 @@ class ThreadTuner:
 
     @property
     def other(self) -> int:
-        return self.counts[0] if self.current == self.counts[1] else self.counts[1]
+        return self.counts[0] if self._at_all_threads else self.counts[1]
+
+    @property
+    def _at_all_threads(self) -> bool:
+        return self.current == self.counts[1]
 
     def new_scale(self) -> None:
         """Forget the timings: a new scale's iterations cost something else.
@@ -88,11 +93,10 @@ class ThreadTuner:
         scale whose steps spin two threads the first iterations on two can take several
         seconds each. The probes bring two threads back if they are faster.
         """
-        if self.current == self.counts[1] and self._busy:
+        if self._at_all_threads and self._busy:
             self.current = self.counts[0]
             self.switches.append((self._iterations, self.current))
-        self._times: list[float] = []
-        self._cpu_times: list[float] = []
+        self._window: deque[tuple[float, float]] = deque(maxlen=WINDOW)  # (wall, CPU) s of iterations
         self._probe: list[float] | None = None
         self._skip = 1  # a scale's first iteration also allocates its buffers
 
@@ -112,30 +116,31 @@ class ThreadTuner:
             self._skip -= 1
             return
         if self._probe is None:
-            self._times = [*self._times, seconds][-WINDOW:]
-            self._cpu_times = [*self._cpu_times, cpu_seconds][-WINDOW:]
+            self._window.append((seconds, cpu_seconds))
             self._wait -= seconds
-            if len(self._times) < WINDOW or self.counts[0] == self.counts[1]:
+            if len(self._window) < WINDOW or self.counts[0] == self.counts[1]:
                 return
             share = self._cpu_share()
-            if self.current == self.counts[1]:
-                self._busy = share < BUSY_CPU_SHARE
-            reason = self._busy if self.current == self.counts[1] else share >= ALONE_CPU_SHARE
+            if self._at_all_threads:
+                self._busy = reason = share < BUSY_CPU_SHARE
+            else:
+                reason = share >= ALONE_CPU_SHARE
             if self._wait <= 0 and (reason or self._wait <= -MAX_WAIT_SECONDS):
                 self._probe = []
             return
         self._probe.append(seconds)
-        baseline = statistics.median(self._times)
+        baseline = statistics.median(wall for wall, _ in self._window)
         if seconds > ABANDON_RATIO * baseline or len(self._probe) == PROBE_ITERATIONS:
             self._finish_probe(baseline)
 
     def _cpu_share(self) -> float:
         """The share of its threads' possible CPU time the process got over the last window."""
-        return sum(self._cpu_times) / (sum(self._times) * self.current)
+        wall, cpu = map(sum, zip(*self._window, strict=True))
+        return cpu / (wall * self.current)
 
     def _finish_probe(self, baseline: float) -> None:
         probe, self._probe = self._probe, None
-        margin = LEAVE_ALL_THREADS if self.current == self.counts[1] else RETURN_TO_ALL_THREADS
+        margin = LEAVE_ALL_THREADS if self._at_all_threads else RETURN_TO_ALL_THREADS
         if len(probe) == PROBE_ITERATIONS and statistics.median(probe) < margin * baseline:
             self.current = self.other
             self.switches.append((self._iterations, self.current))
@@ -148,7 +153,7 @@ class ThreadTuner:
             self._wait = min(MAX_WAIT_SECONDS, wasted / PROBE_SHARE)
         # Either way the next probe waits for a whole window at the current count: a probe that
         # cost nothing (the two counts equal) would otherwise follow the last at once.
-        self._times, self._cpu_times = [], []
+        self._window.clear()
 
 
 def thread_runner(threads: ThreadSetting) -> ThreadTuner | None:
