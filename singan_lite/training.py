@@ -173,23 +173,34 @@ class ScaleTrainer:
         """
         return self.draw_noise() if self.scale == 0 and self.config.redraw_z_star else self.rec_noise
 
-    def critic_step(self, inputs: StepInputs, halves: StepHalves) -> dict[str, torch.Tensor]:
+    def fake(self, inputs: StepInputs) -> torch.Tensor:
+        """x~_n for a critic step's inputs, without a graph: the critic steps do not update G_n."""
+        with self.speed.autocast(), torch.no_grad():
+            return self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
+
+    def critic_step(
+        self, inputs: StepInputs, fake: torch.Tensor, halves: StepHalves, next_inputs: StepInputs | None = None
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
         """One Adam step of D_n on WGAN-GP's loss
 
             L_D = D_n(x~_n) - D_n(x_n) + lambda * GP,  x~_n = G_n(sigma_n z_n, up(x~_{n-1})),
 
-        D_n's score being the mean of its patch map, lambda = `gp_weight`. G_n is not updated.
-        The scores and the penalty are the step's two halves (singan_lite/halves.py).
+        D_n's score being the mean of its patch map, lambda = `gp_weight`, x~_n = `fake`.
+        The scores and the penalty are the step's two halves (singan_lite/halves.py). The
+        penalty's double backward is the larger half, so the scores' half also makes the next
+        critic step's fake from `next_inputs` (G_n is the same for all of them): side by side,
+        the halves then take about as long. Returns the losses and that next fake.
         """
         real = crop(self.real, inputs.window)
-        with self.speed.autocast(), torch.no_grad():
-            fake = self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
         mix = torch.rand((), generator=self.rng, device=self.rng.device)
+        next_fake = []
 
         def scores() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
             with self.speed.autocast():
                 d_real = self.critic_net(real).float().mean()
                 d_fake = self.critic_net(fake).float().mean()
+            if next_inputs is not None:
+                next_fake.append(self.fake(next_inputs))
             return d_fake - d_real, {"d_real": d_real.detach(), "d_fake": d_fake.detach()}
 
         def penalty() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -197,7 +208,8 @@ class ScaleTrainer:
                 penalty = gradient_penalty(self.critic_net, real, fake, mix)
             return self.config.gp_weight * penalty, {"gradient_penalty": penalty.detach()}
 
-        return halves.step(self.optD, scores, penalty)
+        losses = halves.step(self.optD, scores, penalty)
+        return losses, next_fake[0] if next_fake else None
 
     def generator_step(
         self, inputs: StepInputs, rec_noise: torch.Tensor, halves: StepHalves
@@ -235,9 +247,13 @@ class ScaleTrainer:
         """One iteration: `d_steps` critic steps, then `g_steps` generator steps; the last steps' losses."""
         with step_halves(self.speed.steps_in_halves) as halves:
             self.critic_net.requires_grad_(True)
-            for _ in range(self.config.d_steps):
-                critic_inputs = self.draw_inputs()
-                critic_losses = self.critic_step(critic_inputs, halves)
+            critic_inputs = self.draw_inputs()
+            fake = self.fake(critic_inputs)
+            for step in range(1, self.config.d_steps + 1):
+                next_inputs = self.draw_inputs() if step < self.config.d_steps else None
+                critic_losses, next_fake = self.critic_step(critic_inputs, fake, halves, next_inputs)
+                if next_inputs is not None:
+                    critic_inputs, fake = next_inputs, next_fake
             self.critic_net.requires_grad_(False)
             rec_noise = self.reconstruction_noise()
             for _ in range(self.config.g_steps):

@@ -101,14 +101,18 @@ def test_crop_training_runs_on_scales_larger_than_the_crop():
 
 def test_redrawn_z_star_is_no_nearer_the_image_than_any_noise():
     # Kept fixed, z* is the one noise map G_0 learns to turn into the image; redrawn at
-    # every iteration, every noise map is asked to, so z* loses its privilege.
+    # every iteration, every noise map is asked to, so z* loses its privilege. One 60-iteration
+    # run's ratio varies by a fifth with its random stream: the mean of three runs is compared.
     def reconstruction_over_sample_error(redraw: bool) -> float:
-        config = tiny_config(iterations=60, batch_norm=False, redraw_z_star=redraw)
-        model = train(TINY_IMAGE, config, on_event=lambda event: isinstance(event, ScaleEvent), device="cpu")
-        assert model.trained_scales == 1
-        real = model.training_image(0)
-        samples = F.mse_loss(model.sample(8, seed=1), real.expand(8, -1, -1, -1))
-        return (F.mse_loss(model.reconstruct(), real) / samples).item()
+        ratios = []
+        for seed in range(3):
+            config = tiny_config(iterations=60, batch_norm=False, redraw_z_star=redraw, seed=seed)
+            model = train(TINY_IMAGE, config, on_event=lambda event: isinstance(event, ScaleEvent), device="cpu")
+            assert model.trained_scales == 1
+            real = model.training_image(0)
+            samples = F.mse_loss(model.sample(8, seed=1), real.expand(8, -1, -1, -1))
+            ratios.append((F.mse_loss(model.reconstruct(), real) / samples).item())
+        return sum(ratios) / len(ratios)
 
     assert reconstruction_over_sample_error(redraw=False) < 0.7
     assert reconstruction_over_sample_error(redraw=True) > 0.85
@@ -304,12 +308,12 @@ def _pinned_numbers(model: SinGAN, events: list[IterationEvent]) -> dict[str, fl
 
 
 PINNED_FP32 = {
-    "d_real@0": 0.0762906298, "d_fake@0": -1.601951, "gradient_penalty@0": 0.765288234,
-    "g_adversarial@0": 1.46517694, "reconstruction@0": 0.26165089, "generator_sum@0": -21.1780968,
+    "d_real@0": 0.214044943, "d_fake@0": -1.17004061, "gradient_penalty@0": 0.702365577,
+    "g_adversarial@0": 1.04466677, "reconstruction@0": 0.259711117, "generator_sum@0": -20.2448978,
     "noise_amp@0": 1.0,
-    "d_real@1": 1.62967551, "d_fake@1": -1.4735204, "gradient_penalty@1": 2.45991087,
-    "g_adversarial@1": 0.956420481, "reconstruction@1": 0.189043477, "generator_sum@1": -22.0225239,
-    "noise_amp@1": 0.0474555701,
+    "d_real@1": 1.24350953, "d_fake@1": -1.53523624, "gradient_penalty@1": 1.6183002,
+    "g_adversarial@1": 1.17712581, "reconstruction@1": 0.224564776, "generator_sum@1": -20.4275169,
+    "noise_amp@1": 0.0473954737,
 }  # fmt: skip
 
 
