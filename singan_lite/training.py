@@ -186,10 +186,11 @@ class ScaleTrainer:
             L_D = D_n(x~_n) - D_n(x_n) + lambda * GP,  x~_n = G_n(sigma_n z_n, up(x~_{n-1})),
 
         D_n's score being the mean of its patch map, lambda = `gp_weight`, x~_n = `fake`.
-        The scores and the penalty are the step's two halves (singan_lite/halves.py). The
-        penalty's double backward is the larger half, so the scores' half also makes the next
-        critic step's fake from `next_inputs` (G_n is the same for all of them): side by side,
-        the halves then take about as long. Returns the losses and that next fake.
+        The scores and the penalty are the step's two halves (singan_lite/halves.py). The scores'
+        half also makes the next critic step's fake from `next_inputs`, work that would otherwise
+        run on one thread before the next step's halves (G_n does not change during the critic
+        steps). Returns the losses and that next fake (None without `next_inputs`).
+        Why: docs/design.md#threads
         """
         real = crop(self.real, inputs.window)
         mix = torch.rand((), generator=self.rng, device=self.rng.device)
