@@ -179,7 +179,7 @@ class ScaleTrainer:
             return self.generator_net(self.noise_amp * inputs.noise, inputs.previous, inputs.in_context)
 
     def critic_step(
-        self, inputs: StepInputs, fake: torch.Tensor, halves: StepHalves, next_inputs: StepInputs | None = None
+        self, inputs: StepInputs, fake: torch.Tensor, halves: StepHalves, next_inputs: StepInputs | None
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
         """One Adam step of D_n on WGAN-GP's loss
 
