@@ -71,8 +71,9 @@ def estimate_training_seconds(config: TrainConfig, sizes: Sequence[tuple[int, in
     seconds = 0.0
     for scale in range(first_scale, len(sizes)):
         height, width = window_size(sizes[scale], config.crop_size)
-        step = cost.seconds(height * width, widths[scale])
-        if SpeedPolicy.for_scale(config, torch.device("cpu"), sizes[scale]).steps_in_halves:
+        fakes = config.fakes_at(scale)
+        step = cost.seconds(height * width * fakes, widths[scale])
+        if SpeedPolicy.for_scale(config, torch.device("cpu"), sizes[scale], fakes).steps_in_halves:
             step *= HALVES_SHARE
         seconds += config.iterations_at(scale, len(sizes)) * step
         bank = config.sample_bank * passes[scale - 1] if config.sample_bank and scale > 0 else 0

@@ -78,9 +78,11 @@ class SpeedPolicy:
     steps_in_halves: bool
 
     @classmethod
-    def for_scale(cls, config: TrainConfig, device: torch.device, size: tuple[int, int]) -> SpeedPolicy:
-        """The policy for a scale of `size`: bf16 only where asked for, native, and on windows large enough."""
-        pixels = math.prod(window_size(size, config.crop_size))
+    def for_scale(cls, config: TrainConfig, device: torch.device, size: tuple[int, int], fakes: int = 1) -> SpeedPolicy:
+        """The policy for a scale of `size` whose steps make `fakes` fakes at once: bf16 only where
+        asked for, native, and on steps large enough.
+        """
+        pixels = math.prod(window_size(size, config.crop_size)) * fakes
         return cls(
             size=size,
             device_type=device.type,

@@ -103,7 +103,8 @@ class ScaleTrainer:
         self.config = config = model.config
         self.size = size = tuple(real.shape[-2:])
         device = model.device
-        self.speed = SpeedPolicy.for_scale(config, device, size)
+        self.fakes = config.fakes_at(scale)
+        self.speed = SpeedPolicy.for_scale(config, device, size, self.fakes)
         self.alpha = self.speed.reconstruction_weight(config)
         width = model.width_at(scale)
         self.generator_net = Generator(width, config.batch_norm).to(device)
@@ -163,7 +164,7 @@ class ScaleTrainer:
         window = self.speed.random_window(self.rng)
         context, in_context = window_context(window, self.size)
         size = self.size if context is None else context[2:]
-        noise = self.model.draw_noise(self.scale, size, 1, self.rng)
+        noise = self.model.draw_noise(self.scale, size, self.fakes, self.rng)
         return StepInputs(crop(previous, context), noise, window, in_context)
 
     def reconstruction_noise(self) -> torch.Tensor:
@@ -185,7 +186,8 @@ class ScaleTrainer:
 
             L_D = D_n(x~_n) - D_n(x_n) + lambda * GP,  x~_n = G_n(sigma_n z_n, up(x~_{n-1})),
 
-        D_n's score being the mean of its patch map, lambda = `gp_weight`, x~_n = `fake`.
+        D_n's score being the mean of its patch map (and over the fakes, where a step at scale 0
+        makes `coarsest_batch` of them), lambda = `gp_weight`, x~_n = `fake`.
         The scores and the penalty are the step's two halves (singan_lite/halves.py). The scores'
         half also makes the next critic step's fake from `next_inputs`, work that would otherwise
         run on one thread before the next step's halves (G_n does not change during the critic

@@ -53,6 +53,14 @@ def test_the_estimate_follows_the_iterations_and_the_scales_left():
     assert estimate_training_seconds(paper, sizes[:3]) < full / 100
 
 
+def test_several_fakes_make_scale_0_dearer_and_leave_the_others_alone():
+    one, four = preset("fast", coarsest_batch=1), preset("fast", coarsest_batch=4)
+    sizes = pyramid_for(one, *BENCHMARK).sizes
+    assert estimate_training_seconds(four, sizes[:1]) > estimate_training_seconds(one, sizes[:1])
+    above = estimate_training_seconds(one, sizes, first_scale=1)
+    assert estimate_training_seconds(four, sizes, first_scale=1) == pytest.approx(above)
+
+
 @pytest.mark.parametrize(("seconds", "text"), [(42.4, "42 s"), (299, "5 min"), (5400, "1.5 h")])
 def test_durations_read_as_a_person_would_say_them(seconds, text):
     assert describe_duration(seconds) == text

@@ -192,3 +192,12 @@ def test_recalibration_weighs_every_whole_scale_pass_equally_and_keeps_the_momen
     recalibrate_batch_norm(generator, lambda: generator(next(passes), torch.zeros(1, 3, 12, 12)), passes=5)
     torch.testing.assert_close(first_norm.running_mean, torch.stack(seen).mean(0))
     assert first_norm.momentum == 0.1
+
+
+@pytest.mark.skipif(not native_bf16(CPU), reason="this CPU has no native bf16 instructions")
+def test_a_step_on_several_fakes_counts_all_their_pixels_towards_bf16():
+    config = preset("fast", coarsest_batch=4)
+    size = (16, 22)
+    assert 4 * size[0] * size[1] >= BF16_MIN_PIXELS > size[0] * size[1]
+    assert not SpeedPolicy.for_scale(config, CPU, size).bf16
+    assert SpeedPolicy.for_scale(config, CPU, size, fakes=4).bf16

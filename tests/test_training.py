@@ -184,6 +184,19 @@ def test_generator_steps_reuse_the_last_critic_steps_inputs():
         assert torch.equal(noise, last_noise) and torch.equal(previous, last_previous) and window == last_window
 
 
+@pytest.mark.parametrize(("scale", "fakes"), [(0, 3), (1, 1)])
+def test_scale_0_steps_score_coarsest_batch_fakes_against_the_one_image(scale, fakes):
+    trainer = _trainer_at(tiny_config(batch_norm=False, coarsest_batch=3), scale)
+    batches = []
+    trainer.critic_net.register_forward_hook(lambda module, inputs, output: batches.append(len(inputs[0])))
+    losses = trainer.iteration()
+    d_steps, g_steps = trainer.config.d_steps, trainer.config.g_steps
+    # Each critic step scores the real image, the fakes and their mixes; each generator step the fakes.
+    expected = [1] * d_steps + [fakes] * (2 * d_steps + g_steps)
+    assert sorted(batches) == sorted(expected)
+    assert all(math.isfinite(value) for value in losses.values())
+
+
 def test_small_windows_weigh_the_reconstruction_by_small_window_alpha():
     """The finest tiny scale is 30x40, so 12 px windows cover 0.12 of it: under an eighth."""
 
