@@ -25,7 +25,8 @@ from torch import nn
 from .config import TrainConfig
 from .networks import Window
 
-# The smallest training window, in pixels, that bf16 autocast speeds up; smaller ones train in fp32.
+# The smallest training window, in pixels, that trains in bf16 autocast; smaller ones train in fp32,
+# however many fakes a step makes: bf16 saves little there, and at scale 0 it cost texture.
 # Why: docs/design.md#bf16-and-channels-last
 BF16_MIN_PIXELS = 32 * 32
 
@@ -80,16 +81,19 @@ class SpeedPolicy:
     @classmethod
     def for_scale(cls, config: TrainConfig, device: torch.device, size: tuple[int, int], fakes: int = 1) -> SpeedPolicy:
         """The policy for a scale of `size` whose steps make `fakes` fakes at once: bf16 only where
-        asked for, native, and on steps large enough.
+        asked for, native, and on windows large enough; halves only on steps small enough, all their
+        fakes counted.
         """
-        pixels = math.prod(window_size(size, config.crop_size)) * fakes
+        window_pixels = math.prod(window_size(size, config.crop_size))
         return cls(
             size=size,
             device_type=device.type,
             crop_size=config.crop_size,
             sample_bank=config.sample_bank,
-            bf16=config.bf16 and native_bf16(device) and pixels >= BF16_MIN_PIXELS,
-            steps_in_halves=device.type == "cpu" and not config.batch_norm and pixels <= HALVES_MAX_PIXELS,
+            bf16=config.bf16 and native_bf16(device) and window_pixels >= BF16_MIN_PIXELS,
+            steps_in_halves=device.type == "cpu"
+            and not config.batch_norm
+            and window_pixels * fakes <= HALVES_MAX_PIXELS,
         )
 
     @property

@@ -195,9 +195,17 @@ def test_recalibration_weighs_every_whole_scale_pass_equally_and_keeps_the_momen
 
 
 @pytest.mark.skipif(not native_bf16(CPU), reason="this CPU has no native bf16 instructions")
-def test_a_step_on_several_fakes_counts_all_their_pixels_towards_bf16():
+def test_a_window_under_32x32_stays_in_fp32_however_many_fakes_a_step_makes():
     config = preset("fast", coarsest_batch=4)
     size = (16, 22)
     assert 4 * size[0] * size[1] >= BF16_MIN_PIXELS > size[0] * size[1]
-    assert not SpeedPolicy.for_scale(config, CPU, size).bf16
-    assert SpeedPolicy.for_scale(config, CPU, size, fakes=4).bf16
+    assert not SpeedPolicy.for_scale(config, CPU, size, fakes=4).bf16
+    assert SpeedPolicy.for_scale(config, CPU, (32, 32), fakes=1).bf16
+
+
+def test_halves_count_every_fake_of_a_step():
+    config = preset("fast")
+    size = (60, 60)
+    assert size[0] * size[1] <= HALVES_MAX_PIXELS < 2 * size[0] * size[1]
+    assert SpeedPolicy.for_scale(config, CPU, size, fakes=1).steps_in_halves
+    assert not SpeedPolicy.for_scale(config, CPU, size, fakes=2).steps_in_halves

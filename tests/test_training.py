@@ -334,12 +334,12 @@ def test_a_short_fp32_run_reproduces_its_pinned_numbers():
     """Pins what two scales of training compute, so that a refactoring that changes a loss, a
     setting or the order in which the random stream is drawn (windows, the sample bank) fails here.
 
-    Compared with rtol 1e-5, not exactly: another CPU (Intel or AMD, another oneDNN kernel)
-    rounds the convolutions differently; over so short a run that moves these numbers well below
-    1e-5, while a changed setting or draw moves them far more. In fp32 and without batch norm:
+    Compared with rtol 1e-4, not exactly: another CPU (Intel or AMD, another oneDNN kernel)
+    rounds the convolutions differently; over so short a run that moves these numbers below 1e-4,
+    while a changed setting or draw moves them far more. In fp32 and without batch norm:
     bf16 roundings, and Adam's steps on the zero-gradient biases before a batch norm, turn the
     kernels' rounding differences into changes too large to pin.
     """
     config = tiny_config(iterations=2, coarsest_iterations=2.0, batch_norm=False, crop_size=16, sample_bank=4)
     model, events = _short_run(config, last_scale=1)
-    assert _pinned_numbers(model, events) == pytest.approx(PINNED_FP32, rel=1e-5, abs=1e-7)
+    assert _pinned_numbers(model, events) == pytest.approx(PINNED_FP32, rel=1e-4, abs=1e-7)
