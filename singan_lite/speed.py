@@ -26,7 +26,8 @@ from .config import TrainConfig
 from .networks import Window
 
 # The smallest training window, in pixels, that trains in bf16 autocast; smaller ones train in fp32,
-# however many fakes a step makes: bf16 saves little there, and at scale 0 it cost texture.
+# however many fakes a step makes: on one such window bf16 is slower, and on scale 0's several fakes
+# it cost texture.
 # Why: docs/design.md#bf16-and-channels-last
 BF16_MIN_PIXELS = 32 * 32
 
