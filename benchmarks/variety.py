@@ -3,15 +3,19 @@
 `SinGAN.sample(variety=v)` multiplies the start scale's noise by v. For every shipped model
 made for random samples, 8 samples from scale 0 at each value are scored against its
 training image with the project's metrics, and diversity over 100 as the paper measures it;
-the table gives the means over the models.
+the table gives the means over the models. `--models` scores another folder of models instead,
+such as the `fast` models the quality benchmark trains, in a section of its own.
 
     python -m benchmarks.variety
+    python -m benchmarks.variety --models runs/quality/fast
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
+from pathlib import Path
 
 import torch
 
@@ -29,27 +33,43 @@ def score(model: SinGAN, variety: float, samples: int) -> dict:
     return evaluate_samples(model, model.sample(samples, seed=SAMPLE_SEED, variety=variety), SAMPLE_SEED, variety)
 
 
+def _mean(values: list[float | None]) -> float | str:
+    """The mean of the scores a measure gave; "n/a" where it gave none (SIFID on images too small)."""
+    given = [value for value in values if value is not None]
+    return statistics.fmean(given) if given else "n/a"
+
+
+def section_name(folder: Path) -> str:
+    """The shipped models' section, or one per other folder, named by the folder as given."""
+    return "Variety at sampling time" if folder == MODELS else f"Variety at sampling time ({folder.as_posix()})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--values", nargs="*", type=float, default=list(VALUES))
     parser.add_argument("--samples", type=int, default=8)
+    parser.add_argument("--models", type=Path, default=MODELS, help="a folder of model files (default: shipped)")
     args = parser.parse_args(argv)
-    loaded = {path.stem: SinGAN.load(path) for path in sorted(MODELS.glob("*.safetensors"))}
+    loaded = {path.stem: SinGAN.load(path) for path in sorted(args.models.glob("*.safetensors"))}
     models = {name: model for name, model in loaded.items() if model.config.sr_factor is None}
+    if not models:
+        parser.error(f"{args.models} holds no model files for random samples (*.safetensors).")
     rows = []
     with torch.inference_mode():
         for variety in args.values:
             scores = [score(model, variety, args.samples) for model in models.values()]
-            means = [statistics.fmean(s[c] for s in scores if s.get(c) is not None) for c in COLUMNS]
+            means = [_mean([s.get(c) for s in scores]) for c in COLUMNS]
             rows.append([variety, *means])
             print(rows[-1], flush=True)
     body = (
-        f"Means over the shipped models {', '.join(models)}: {args.samples} samples each from scale 0 "
+        f"Means over the {'shipped ' if args.models == MODELS else ''}models {', '.join(models)}: "
+        f"{args.samples} samples each from scale 0 "
         "(diversity: 100, the paper's measure) at each variety (1: the noise the models were trained "
         "with). Layout and diversity say how new the samples are; SWD, NN realism and SIFID how real "
         "(lower is better).\n\n" + markdown_table(["variety", *COLUMNS], rows)
     )
-    write_section("Variety at sampling time", body, "python -m benchmarks.variety " + " ".join(argv or []))
+    command = "python -m benchmarks.variety " + " ".join(argv if argv is not None else sys.argv[1:])
+    write_section(section_name(args.models), body, command)
     print(body)
     return 0
 
