@@ -39,9 +39,13 @@ def _mean(values: list[float | None]) -> float | str:
     return statistics.fmean(given) if given else "n/a"
 
 
+def is_shipped(folder: Path) -> bool:
+    return folder.resolve() == MODELS.resolve()
+
+
 def section_name(folder: Path) -> str:
     """The shipped models' section, or one per other folder, named by the folder as given."""
-    return "Variety at sampling time" if folder == MODELS else f"Variety at sampling time ({folder.as_posix()})"
+    return "Variety at sampling time" if is_shipped(folder) else f"Variety at sampling time ({folder.as_posix()})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append([variety, *means])
             print(rows[-1], flush=True)
     body = (
-        f"Means over the {'shipped ' if args.models == MODELS else ''}models {', '.join(models)}: "
+        f"Means over the {'shipped ' if is_shipped(args.models) else ''}models {', '.join(models)}: "
         f"{args.samples} samples each from scale 0 "
         "(diversity: 100, the paper's measure) at each variety (1: the noise the models were trained "
         "with). Layout and diversity say how new the samples are; SWD, NN realism and SIFID how real "
