@@ -15,9 +15,11 @@ import os
 import platform
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
@@ -125,8 +127,19 @@ def parse_settings(items: list[str]) -> dict:
     return {key: json.loads(value) for key, value in (item.split("=", 1) for item in items)}
 
 
+def mean_of_given(values: Iterable[float | None]) -> float | None:
+    """The mean of the scores a measure gave; None where it gave none (SIFID without its package,
+    or on images too small for it)."""
+    given = [value for value in values if value is not None]
+    return statistics.fmean(given) if given else None
+
+
 def markdown_table(header: list[str], rows: list[list[object]]) -> str:
+    """A markdown table; floats to 4 significant digits, None (a measure with no score) as n/a."""
+
     def cell(value: object) -> str:
+        if value is None:
+            return "n/a"
         return f"{value:.4g}" if isinstance(value, float) else str(value)
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

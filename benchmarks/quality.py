@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +36,7 @@ from .common import (
     add_settings_option,
     evaluate_samples,
     markdown_table,
+    mean_of_given,
     parse_settings,
     write_section,
 )
@@ -147,12 +147,7 @@ def score_image(image_set: ImageSet, model: SinGAN, key: str, name: str, samples
 
 
 def _mean(results: list[dict], who: str, metric: str) -> float | None:
-    values = [r[who].get(metric) for r in results if r[who].get(metric) is not None]
-    return statistics.fmean(values) if values else None
-
-
-def _cell(value: float | None) -> float | str:
-    return "n/a" if value is None else value
+    return mean_of_given(r[who].get(metric) for r in results)
 
 
 def _verdict(results: list[dict]) -> str:
@@ -194,14 +189,14 @@ def report(results: list[dict], image_set: ImageSet, preset_name: str) -> str:
     header = ["method", *METRICS, "diversity", *DESCRIPTIONS]
     rows = []
     for who, label in _methods(image_set, f"singan-lite `{preset_name}`"):
-        scores = [_cell(_mean(results, who, m)) for m in METRICS]
-        descriptions = [_cell(_mean(results, who, m)) for m in DESCRIPTIONS]
+        scores = [_mean(results, who, m) for m in METRICS]
+        descriptions = [_mean(results, who, m) for m in DESCRIPTIONS]
         diversity = _mean(results, who, "diversity") if who == "ours" else "1 sample"
         rows.append([label, *scores, diversity, *descriptions])
     compared = ("ours", "singan") if image_set.published else ("ours",)
     per_image = [
         [r["image"], r["train_seconds"]]
-        + [_cell(r[who].get(metric)) for metric in PER_IMAGE for who in compared]
+        + [r[who].get(metric) for metric in PER_IMAGE for who in compared]
         + [r["ours"]["diversity"]]
         for r in results
     ]

@@ -13,7 +13,6 @@ such as the `fast` models the quality benchmark trains, in a section of its own.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import torch
 
 from singan_lite import SinGAN
 
-from .common import ROOT, evaluate_samples, markdown_table, write_section
+from .common import ROOT, evaluate_samples, markdown_table, mean_of_given, write_section
 
 MODELS = ROOT / "assets" / "models"
 VALUES = (0.5, 1.0, 1.5, 2.0, 3.0)
@@ -31,12 +30,6 @@ SAMPLE_SEED = 1
 
 def score(model: SinGAN, variety: float, samples: int) -> dict:
     return evaluate_samples(model, model.sample(samples, seed=SAMPLE_SEED, variety=variety), SAMPLE_SEED, variety)
-
-
-def _mean(values: list[float | None]) -> float | str:
-    """The mean of the scores a measure gave; "n/a" where it gave none (SIFID on images too small)."""
-    given = [value for value in values if value is not None]
-    return statistics.fmean(given) if given else "n/a"
 
 
 def is_shipped(folder: Path) -> bool:
@@ -62,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     with torch.inference_mode():
         for variety in args.values:
             scores = [score(model, variety, args.samples) for model in models.values()]
-            means = [_mean([s.get(c) for s in scores]) for c in COLUMNS]
+            means = [mean_of_given(s.get(c) for s in scores) for c in COLUMNS]
             rows.append([variety, *means])
             print(rows[-1], flush=True)
     body = (
