@@ -97,16 +97,21 @@ def _section_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->\n", re.S)
 
 
-def paper_diversity(model: SinGAN, real: torch.Tensor, seed: int, variety: float | None = None) -> float:
-    """The paper's diversity of a model's samples from scale 0: DIVERSITY_SAMPLES of them against `real`.
+def diversity_samples(model: SinGAN, seed: int, variety: float | None = None) -> torch.Tensor:
+    """The DIVERSITY_SAMPLES samples from scale 0 that the paper's diversity is measured on.
 
-    `real` is the image at the size the model samples (a partly trained model samples a coarser
-    scale). The samples come in batches of DIVERSITY_BATCH, seeds `seed`, `seed` + 1, ..., to keep
-    a 250 px model's memory at a few samples' worth.
+    They are drawn in batches of DIVERSITY_BATCH, seeds `seed`, `seed` + 1, ..., to keep a 250 px
+    model's memory at a few samples' worth while a batch runs.
     """
     batches = range(DIVERSITY_SAMPLES // DIVERSITY_BATCH)
-    samples = torch.cat([model.sample(DIVERSITY_BATCH, seed=seed + batch, variety=variety) for batch in batches])
-    return pixel_diversity(samples, real)
+    return torch.cat([model.sample(DIVERSITY_BATCH, seed=seed + batch, variety=variety) for batch in batches])
+
+
+def paper_diversity(model: SinGAN, real: torch.Tensor, seed: int, variety: float | None = None) -> float:
+    """The paper's diversity of a model's samples from scale 0 (`diversity_samples`) against `real`,
+    the image at the size the model samples (a partly trained model samples a coarser scale).
+    """
+    return pixel_diversity(diversity_samples(model, seed, variety), real)
 
 
 def evaluate_samples(model: SinGAN, samples: torch.Tensor, seed: int, variety: float | None = None) -> dict:

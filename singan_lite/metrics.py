@@ -106,6 +106,24 @@ def pixel_diversity(samples: Tensor, real: Tensor) -> float:
     return float(per_pixel_std.mean() / real_std)
 
 
+def grey_deviation(sample: Tensor, real: Tensor) -> float:
+    """RMS grey-level difference between one sample and the real image, over the real's grey std.
+
+    The one-sample counterpart of `pixel_diversity`, in its units: where a method left a
+    single sample per image (the published ones), this is what can be measured of how far it
+    departs. Over a model's samples the root mean square of this bounds their diversity from
+    above: part of each sample's departure is shared by every sample, and the real image's own
+    fine texture is copied by none.
+    """
+    sample, real = _single_image(sample, "sample"), _single_image(real, "real")
+    if sample.shape != real.shape:
+        raise ValueError(f"grey_deviation needs a sample of the real image's size {tuple(real.shape[2:])}")
+    real_std = _grey(real).std(correction=0)
+    if real_std == 0:
+        raise ValueError("the real image is flat (zero std), so the deviation is undefined")
+    return float((_grey(sample) - _grey(real)).pow(2).mean().sqrt() / real_std)
+
+
 def layout_distance(sample: Tensor, real: Tensor) -> float:
     """RMSE between a sample and the real image, both shrunk to a tenth of the real's size.
 

@@ -103,6 +103,28 @@ def test_diversity_needs_two_samples():
         metrics.pixel_diversity(real, real)
 
 
+def test_grey_deviation_is_zero_for_the_image_and_in_diversitys_units():
+    real = textured_image()
+    assert metrics.grey_deviation(real, real) == 0.0
+    other = textured_image(seed=3)
+    # Relative to the real image's contrast, as diversity is.
+    assert metrics.grey_deviation(other * 0.5, real * 0.5) == pytest.approx(metrics.grey_deviation(other, real))
+
+
+def test_the_samples_rms_grey_deviation_bounds_their_diversity():
+    real = textured_image()
+    samples = torch.cat([real + 0.3 * textured_image(seed=s) for s in range(1, 6)])
+    rms = (sum(metrics.grey_deviation(s[None], real) ** 2 for s in samples) / len(samples)) ** 0.5
+    diversity = metrics.pixel_diversity(samples, real)
+    # The samples share a departure (the added texture's mean), so the spread is well under the deviation.
+    assert 0 < diversity < rms
+
+
+def test_grey_deviation_needs_a_sample_of_the_images_size():
+    with pytest.raises(ValueError, match="real image's size"):
+        metrics.grey_deviation(textured_image(32, 40), textured_image())
+
+
 def test_evaluate_returns_all_measures():
     real = textured_image()
     samples = [shifted_crop(real, shift) for shift in (1, 3)]
