@@ -99,29 +99,31 @@ def pixel_diversity(samples: Tensor, real: Tensor) -> float:
     real = _images(real, "real")
     if samples.shape[0] < 2:
         raise ValueError(f"pixel_diversity needs at least 2 samples, got {samples.shape[0]}")
+    per_pixel_std = _grey(samples).std(dim=0, correction=0)
+    return float(per_pixel_std.mean() / _grey_spread(real, "diversity"))
+
+
+def _grey_spread(real: Tensor, measure: str) -> Tensor:
+    """The real image's grey-level std, the unit of diversity and grey deviation."""
     real_std = _grey(real).std(correction=0)
     if real_std == 0:
-        raise ValueError("the real image is flat (zero std), so diversity is undefined")
-    per_pixel_std = _grey(samples).std(dim=0, correction=0)
-    return float(per_pixel_std.mean() / real_std)
+        raise ValueError(f"the real image is flat (zero std), so {measure} is undefined")
+    return real_std
 
 
-def grey_deviation(sample: Tensor, real: Tensor) -> float:
-    """RMS grey-level difference between one sample and the real image, over the real's grey std.
+def grey_deviation(samples: Tensor, real: Tensor) -> float:
+    """RMS grey-level difference between samples and the real image, over the real's grey std.
 
     The one-sample counterpart of `pixel_diversity`, in its units: where a method left a
     single sample per image (the published ones), this is what can be measured of how far it
-    departs. Over a model's samples the root mean square of this bounds their diversity from
-    above: part of each sample's departure is shared by every sample, and the real image's own
-    fine texture is copied by none.
+    departs. Given several samples, the root mean square over all of them, which bounds their
+    diversity from above: part of each sample's departure is shared by every sample, and the
+    real image's own fine texture is copied by none.
     """
-    sample, real = _single_image(sample, "sample"), _single_image(real, "real")
-    if sample.shape != real.shape:
-        raise ValueError(f"grey_deviation needs a sample of the real image's size {tuple(real.shape[2:])}")
-    real_std = _grey(real).std(correction=0)
-    if real_std == 0:
-        raise ValueError("the real image is flat (zero std), so the deviation is undefined")
-    return float((_grey(sample) - _grey(real)).pow(2).mean().sqrt() / real_std)
+    samples, real = _images(samples, "samples"), _single_image(real, "real")
+    if samples.shape[1:] != real.shape[1:]:
+        raise ValueError(f"grey_deviation needs samples of the real image's size {tuple(real.shape[2:])}")
+    return float((_grey(samples) - _grey(real)).pow(2).mean().sqrt() / _grey_spread(real, "the deviation"))
 
 
 def layout_distance(sample: Tensor, real: Tensor) -> float:
