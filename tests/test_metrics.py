@@ -61,6 +61,12 @@ def test_swd_is_deterministic_and_symmetric():
     assert metrics.patch_swd(a, b, seed=0) != metrics.patch_swd(a, b, seed=1)
 
 
+def test_the_cpu_sort_gives_torchs_sorted_columns_exactly():
+    # Ties and a wide spread of values: the columns must come back as torch sorts them, bit for bit.
+    values = torch.randn(500, 7, generator=torch.Generator().manual_seed(0)).round(decimals=1) * 1e3
+    assert torch.equal(metrics._sort_columns(values), values.sort(dim=0).values)
+
+
 def test_subsampling_keeps_scores_deterministic():
     a, b = textured_image(seed=0), textured_image(seed=1)
     first = metrics.patch_swd(a, b, max_patches=100)
