@@ -60,15 +60,15 @@ def estimate_image(model: SinGAN, key: str) -> Estimate:
 
 def model_files(folder: Path) -> list[tuple[str, Path]]:
     """The places10 models in a folder of `benchmarks.quality`, as (image, file), in image order."""
-    keys = IMAGE_SETS["places10"].keys
-    return [(key, folder / f"{key}.safetensors") for key in keys if (folder / f"{key}.safetensors").is_file()]
+    files = [(key, folder / f"{key}.safetensors") for key in IMAGE_SETS["places10"].keys]
+    return [(key, path) for key, path in files if path.is_file()]
 
 
 def report(estimates: dict[str, list[Estimate]]) -> str:
     """Each recipe's means, then one row per image and recipe."""
+    averaged = ("diversity", "deviation", "published_deviation", "published_diversity")
     means, rows = [], []
     for recipe, per_image in estimates.items():
-        averaged = ("diversity", "deviation", "published_deviation", "published_diversity")
         means.append([recipe, len(per_image), *(fmean(getattr(e, name) for e in per_image) for name in averaged)])
         for e in per_image:
             columns = (e.diversity, e.deviation, e.share_of_spread, e.published_deviation, e.published_diversity)
