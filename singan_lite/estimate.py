@@ -7,7 +7,8 @@ times the scale's width squared (the convolutions' work). A recipe that trains o
 which is why it trains a large image in bounded time. Why: docs/design.md#training-on-windows
 
 The command line announces `paper`'s cost with it, and the app's Train tab shows the
-estimate for the chosen preset and size. It is for a CPU only: on a GPU the networks are
+estimate for the chosen preset and size, at the speed it measured on its machine
+(`MachineSpeed`, singan_lite/speed_probe.py). It is for a CPU only: on a GPU the networks are
 too small for their arithmetic to set the pace (docs/design.md#on-a-gpu).
 """
 
@@ -57,11 +58,41 @@ HALVES_SHARE = 0.8
 WHOLE_SCALE_PASS = 1.3e-9
 
 
-def estimate_training_seconds(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int = 0) -> float:
-    """Estimated wall time on a 2-core CPU to train scales `first_scale`.. of a pyramid with `sizes`
-    (e.g. `pyramid_for(config, height, width).sizes`) under `config`.
+@dataclass(frozen=True)
+class MachineSpeed:
+    """One machine's cost of an iteration against the fits above: the fixed part and the
+    convolutions' part each as a multiple of the fitted one (1 and 1: the fits themselves).
+    Machines of one kind differ by up to 2x, so a measured speed (singan_lite.speed_probe)
+    makes the estimate fit the machine it runs on. Why: docs/design.md#an-estimate-measured-on-the-machine
+    """
+
+    fixed: float = 1.0
+    work: float = 1.0
+
+
+FITTED_SPEED = MachineSpeed()
+
+
+def _step_seconds(
+    config: TrainConfig, size: tuple[int, int], scale: int, width: int, speed: MachineSpeed
+) -> tuple[float, float]:
+    """One iteration of `scale` (of `size`, `width` channels) split into its fixed and its
+    convolutions' part, at `speed`.
     """
     cost = COST_WITH_BATCH_NORM if config.batch_norm else COST_WITHOUT_BATCH_NORM
+    height, window_width = window_size(size, config.crop_size)
+    fakes = config.fakes_at(scale)
+    share = HALVES_SHARE if SpeedPolicy.for_scale(config, torch.device("cpu"), size, fakes).steps_in_halves else 1.0
+    work = height * window_width * fakes * width**2
+    return share * cost.fixed * speed.fixed, share * cost.per_work * work * speed.work
+
+
+def estimate_training_seconds(
+    config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int = 0, speed: MachineSpeed = FITTED_SPEED
+) -> float:
+    """Estimated wall time on a 2-core CPU to train scales `first_scale`.. of a pyramid with `sizes`
+    (e.g. `pyramid_for(config, height, width).sizes`) under `config`, on a machine of `speed`.
+    """
     widths = [scale_width(n, config.base_width, config.max_width, config.double_every) for n in range(len(sizes))]
     # One pass through scales 0..n: the work of a whole-scale sample at scale n.
     passes, through = [], 0
@@ -70,15 +101,44 @@ def estimate_training_seconds(config: TrainConfig, sizes: Sequence[tuple[int, in
         passes.append(through)
     seconds = 0.0
     for scale in range(first_scale, len(sizes)):
-        height, width = window_size(sizes[scale], config.crop_size)
-        fakes = config.fakes_at(scale)
-        step = cost.seconds(height * width * fakes, widths[scale])
-        if SpeedPolicy.for_scale(config, torch.device("cpu"), sizes[scale], fakes).steps_in_halves:
-            step *= HALVES_SHARE
+        step = sum(_step_seconds(config, sizes[scale], scale, widths[scale], speed))
         seconds += config.iterations_at(scale, len(sizes)) * step
         bank = config.sample_bank * passes[scale - 1] if config.sample_bank and scale > 0 else 0
-        seconds += WHOLE_SCALE_PASS * (bank + 2 * passes[scale])
+        seconds += WHOLE_SCALE_PASS * speed.work * (bank + 2 * passes[scale])
     return seconds
+
+
+def probe_iteration_seconds(config: TrainConfig, size: tuple[int, int], speed: MachineSpeed = FITTED_SPEED) -> float:
+    """The estimate of one iteration at scale 0 of a pyramid that starts at `size`: what a probe times."""
+    width = scale_width(0, config.base_width, config.max_width, config.double_every)
+    return sum(_step_seconds(config, size, 0, width, speed))
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A timed iteration of scale 0 of a one-scale pyramid of `size` under `config`."""
+
+    config: TrainConfig
+    size: tuple[int, int]
+    seconds: float
+
+
+def fit_machine_speed(small: Probe, large: Probe) -> MachineSpeed:
+    """The speed at which the estimate of each probe's iteration is what it measured.
+
+    `small` should be mostly fixed cost and `large` mostly convolutions; each gives one equation
+    in the two multipliers. Where timing noise makes a multiplier come out not positive, both take
+    the mean of the two probes' ratios to the fitted estimate instead.
+    """
+    width = scale_width(0, small.config.base_width, small.config.max_width, small.config.double_every)
+    (a, b), (c, d) = (_step_seconds(p.config, p.size, 0, width, FITTED_SPEED) for p in (small, large))
+    determinant = a * d - b * c
+    fixed = (small.seconds * d - b * large.seconds) / determinant
+    work = (a * large.seconds - c * small.seconds) / determinant
+    if fixed > 0 and work > 0:
+        return MachineSpeed(fixed, work)
+    ratio = (small.seconds / (a + b) + large.seconds / (c + d)) / 2
+    return MachineSpeed(ratio, ratio)
 
 
 def describe_duration(seconds: float) -> str:

@@ -5,7 +5,15 @@ import dataclasses
 import pytest
 
 from singan_lite import preset
-from singan_lite.estimate import describe_duration, estimate_training_seconds
+from singan_lite.estimate import (
+    MachineSpeed,
+    Probe,
+    describe_duration,
+    estimate_training_seconds,
+    fit_machine_speed,
+    probe_iteration_seconds,
+)
+from singan_lite.speed_probe import measure_machine_speed
 from singan_lite.training import pyramid_for
 
 # A 4:3 photograph's shape, as large as the app trains.
@@ -64,3 +72,27 @@ def test_several_fakes_make_scale_0_dearer_and_leave_the_others_alone():
 @pytest.mark.parametrize(("seconds", "text"), [(42.4, "42 s"), (299, "5 min"), (5400, "1.5 h")])
 def test_durations_read_as_a_person_would_say_them(seconds, text):
     assert describe_duration(seconds) == text
+
+
+def test_a_measured_speed_is_the_one_the_probes_times_imply():
+    fast = preset("fast")
+    large = dataclasses.replace(fast, coarsest_batch=1)
+    truth = MachineSpeed(fixed=0.9, work=0.45)
+
+    def timed(config, size, speed):
+        return Probe(config, size, probe_iteration_seconds(config, size, speed))
+
+    small_probe, large_probe = timed(fast, (16, 22), truth), timed(large, (96, 96), truth)
+    fitted = fit_machine_speed(small_probe, large_probe)
+    assert (fitted.fixed, fitted.work) == pytest.approx((0.9, 0.45))
+    # Timings no pair of positive parts explains (the small probe slower than the large one) fall
+    # back to one ratio for both parts, the mean of the two probes' ratios to the fitted estimate.
+    noisy = fit_machine_speed(dataclasses.replace(small_probe, seconds=1.0), large_probe)
+    assert noisy.fixed == noisy.work > 1
+
+
+def test_the_probes_measure_this_machine_or_give_up_when_over_budget():
+    speed = measure_machine_speed(repeats=1)
+    # None only where this machine was too busy to probe in the default budget.
+    assert speed is None or (speed.fixed > 0 and speed.work > 0)
+    assert measure_machine_speed(repeats=1, budget=0.0) is None

@@ -6,6 +6,7 @@ import gradio as gr
 
 from ..gpu import on_gpu
 from ..handlers import superres
+from ..handlers.train import SMALLER_SIDE
 from .shared import TRAIN, Shared, friendly
 from .training import TrainingSettings, picker_after, stream_training, training_settings
 from .widgets import image_upload, seed_box
@@ -21,7 +22,8 @@ def build(shared: Shared) -> gr.Button:
             run = gr.Button("Upscale", variant="primary", elem_id="superres-run")
             with gr.Accordion("Train a super-resolution model for your image", open=False):
                 factor = gr.Slider(2, 8, 4, step=0.5, label="Factor", elem_id="superres-factor")
-                setting_inputs = training_settings("superres", coarsest_scale=False)
+                # Super-resolution trains more scales than `fast`, so its size starts small everywhere.
+                setting_inputs = training_settings("superres", coarsest_scale=False, start_size=SMALLER_SIDE)
                 with gr.Row():
                     train_run = gr.Button("Train", elem_id="superres-train")
                     stop = gr.Button("Stop", variant="stop")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
+from singan_lite.speed_probe import machine_speed
+
 from ..gpu import on_gpu
-from ..handlers.train import training_estimate
+from ..handlers.train import default_training_side, training_estimate
 from ..models import ROOT
 from .shared import INSTANT, TRAIN, Shared, friendly
 from .training import TrainingSettings, picker_after, stream_training, training_settings
@@ -21,7 +23,9 @@ def build(shared: Shared) -> gr.Button:
             first = SAMPLE_IMAGES[0] if SAMPLE_IMAGES else None
             image = image_upload("Training image (any format)", "train", first)
             gr.Examples([[path] for path in SAMPLE_IMAGES], [image], label="Sample images")
-            setting_inputs = training_settings("train", coarsest_scale=True)
+            setting_inputs = training_settings(
+                "train", coarsest_scale=True, start_size=default_training_side(machine_speed())
+            )
             with gr.Row():
                 run = gr.Button("Train", variant="primary", elem_id="train-run")
                 stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
@@ -60,7 +64,7 @@ def build(shared: Shared) -> gr.Button:
         settings = TrainingSettings(
             image=image, preset_name=preset_name, max_size=max_size, seed=seed, iterations=iterations, min_size=min_size
         )
-        return training_estimate(image, settings.config())
+        return training_estimate(image, settings.config(), machine_speed())
 
     # The estimate takes Train's own inputs, so it describes exactly the run a press would start.
     preset_name, max_size, _, iterations, min_size = setting_inputs

@@ -41,8 +41,9 @@ class TrainingSettings:
         )
 
 
-def training_settings(name: str, coarsest_scale: bool) -> list[gr.components.Component]:
-    """Preset, size, and under Advanced the seed, iterations and (`coarsest_scale`) min_size.
+def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[gr.components.Component]:
+    """Preset, size (starting at `start_size`), and under Advanced the seed, iterations and
+    (`coarsest_scale`) min_size.
 
     Super-resolution sets its own coarsest scale, so its tab leaves that one out.
     """
@@ -50,12 +51,12 @@ def training_settings(name: str, coarsest_scale: bool) -> list[gr.components.Com
         ["fast", "quality", "paper"],
         value="fast",
         label="Preset",
-        info="for 250 px on 2 CPU cores: fast 3 to 6 minutes, quality about 15 (new layouts), paper hours",
+        info="for 250 px on 2 CPU cores: fast 2.5 to 6 minutes, quality 7 to 15 (new layouts), paper hours",
     )
     max_size = gr.Slider(
         40,
         MAX_TRAINING_SIDE,
-        160,
+        start_size,
         step=2,  # 250, the paper's size, and 1024 both on the scale
         label="Max size (px)",
         info="the finest scale's long side",

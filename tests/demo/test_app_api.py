@@ -5,6 +5,7 @@ uploaded in one test are invisible to the others, as they would be to other visi
 """
 
 import multiprocessing
+import re
 import shutil
 import time
 
@@ -117,8 +118,10 @@ def test_samples_are_lossless_pngs(client):
 
 def test_the_train_tab_estimates_the_time_before_training(client):
     estimate = client.predict(handle_file(TINY_IMAGE), "fast", 1024, 0, 0, 0, api_name="/train_estimate")
-    # The finest scale is the image's own size; the time is the library's estimate.
-    assert estimate.startswith("*fast* at 250×188 px: 11 scales") and "on 2 CPU cores" in estimate
+    # The finest scale is the image's own size; the time is the library's estimate, for the speed the
+    # app measured (or, on a machine too busy to measure then, for 2-core CPUs).
+    assert estimate.startswith("*fast* at 250×188 px: 11 scales")
+    assert re.search(r"about \*\*[\d.]+ (s|min|h)\*\* on (2 CPU cores|this machine's CPU)\.", estimate)
     assert client.predict(None, "fast", 1024, 0, 0, 0, api_name="/train_estimate").startswith("Pick an image")
 
 

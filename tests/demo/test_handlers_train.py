@@ -6,8 +6,8 @@ import threading
 import pytest
 
 from demo.handlers import train
-from singan_lite import ImageError, SinGAN
-from singan_lite.estimate import describe_duration, estimate_training_seconds
+from singan_lite import ImageError, SinGAN, preset
+from singan_lite.estimate import MachineSpeed, describe_duration, estimate_training_seconds
 from singan_lite.training import pyramid_for
 
 from ..conftest import TINY_IMAGE
@@ -72,10 +72,27 @@ def test_the_estimate_describes_the_run_a_press_would_start():
     iterations = sum(config.iterations_at(s, len(sizes)) for s in range(len(sizes)))
     assert text.startswith(f"*fast* at 120×91 px: {len(sizes)} scales, {iterations} iterations, about ")
     assert f"about **{describe_duration(estimate_training_seconds(config, sizes))}** on 2 CPU cores" in text
+    # On a measured machine, its own estimate: a machine four times slower reads four times as long.
+    slow = MachineSpeed(fixed=4.0, work=4.0)
+    seconds = estimate_training_seconds(config, sizes, speed=slow)
+    assert seconds == pytest.approx(4 * estimate_training_seconds(config, sizes))
+    assert f"about **{describe_duration(seconds)}** on this machine's CPU" in train.training_estimate(
+        TINY_IMAGE, config, slow
+    )
     # The finest scale never exceeds the image: a max size past it describes the image's own size.
     assert train.training_estimate(TINY_IMAGE, train.training_config("fast", max_size=1024, seed=0)).startswith(
         "*fast* at 250×188 px"
     )
+
+
+def test_the_train_tab_starts_at_250_px_only_where_fast_trains_it_in_300_s():
+    fast = preset("fast")
+    seconds = estimate_training_seconds(fast, pyramid_for(fast, 188, 250).sizes)  # the fitted speed
+    in_time = MachineSpeed(fixed=0.9 * 300 / seconds, work=0.9 * 300 / seconds)
+    too_slow = MachineSpeed(fixed=1.1 * 300 / seconds, work=1.1 * 300 / seconds)
+    assert train.default_training_side(in_time) == 250
+    assert train.default_training_side(too_slow) == 160
+    assert train.default_training_side(None) == 160  # not measured: too busy to tell
 
 
 def test_the_estimate_explains_what_cannot_train(tmp_path):
