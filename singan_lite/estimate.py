@@ -31,9 +31,6 @@ class IterationCost:
     fixed: float
     per_work: float
 
-    def seconds(self, pixels: int, width: int) -> float:
-        return self.fixed + self.per_work * pixels * width**2
-
 
 # In the measurements the recipes part by batch norm alone: its double backward in the gradient
 # penalty roughly doubles both parts, while bf16 on windows (`quality`'s former recipe, with batch
@@ -108,10 +105,15 @@ def estimate_training_seconds(
     return seconds
 
 
+def _first_scale_parts(config: TrainConfig, size: tuple[int, int], speed: MachineSpeed) -> tuple[float, float]:
+    """The two parts of one iteration at scale 0 of a pyramid that starts at `size`."""
+    width = scale_width(0, config.base_width, config.max_width, config.double_every)
+    return _step_seconds(config, size, 0, width, speed)
+
+
 def probe_iteration_seconds(config: TrainConfig, size: tuple[int, int], speed: MachineSpeed = FITTED_SPEED) -> float:
     """The estimate of one iteration at scale 0 of a pyramid that starts at `size`: what a probe times."""
-    width = scale_width(0, config.base_width, config.max_width, config.double_every)
-    return sum(_step_seconds(config, size, 0, width, speed))
+    return sum(_first_scale_parts(config, size, speed))
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,7 @@ def fit_machine_speed(small: Probe, large: Probe) -> MachineSpeed:
     in the two multipliers. Where timing noise makes a multiplier come out not positive, both take
     the mean of the two probes' ratios to the fitted estimate instead.
     """
-    width = scale_width(0, small.config.base_width, small.config.max_width, small.config.double_every)
-    (a, b), (c, d) = (_step_seconds(p.config, p.size, 0, width, FITTED_SPEED) for p in (small, large))
+    (a, b), (c, d) = (_first_scale_parts(p.config, p.size, FITTED_SPEED) for p in (small, large))
     determinant = a * d - b * c
     fixed = (small.seconds * d - b * large.seconds) / determinant
     work = (a * large.seconds - c * small.seconds) / determinant
