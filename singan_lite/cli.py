@@ -18,13 +18,14 @@ from PIL import Image
 from tqdm import tqdm
 
 from .config import PRESETS, TrainConfig, preset_with_options
-from .estimate import describe_duration, estimate_training_seconds
+from .estimate import describe_duration, estimate_training_seconds, measured_speed_fits
 from .imaging import ImageError, image_files, load_image, save_image
 from .many import add_train_many_command
 from .memory import MAX_OUTPUT_PIXELS
 from .metrics import evaluate
 from .model import ModelFileError, SinGAN, make_rng
 from .pyramid import plan_pyramid
+from .speed_probe import measure_machine_speed
 from .tasks import (
     animate,
     check_animation_path,
@@ -103,18 +104,34 @@ class _ProgressBar:
         self.bar = tqdm(total=event.iterations, desc=label, unit="it", initial=event.iteration - 1)
 
 
-def _announce_paper_cost(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int, device: str) -> None:
-    """The `paper` recipe trains every scale on its whole image: say how long before starting."""
-    iterations = config.total_iterations(len(sizes), first_scale)
-    estimate = describe_duration(estimate_training_seconds(config, sizes, first_scale))
-    where = (
-        "on CUDA it runs much faster than this CPU estimate"
-        if resolve_device(device).type == "cuda"
-        else "--preset fast trains in minutes"
-    )
+# A run the fitted estimate puts under a minute starts without a word (`paper` excepted) and
+# without the probes, whose two seconds would be a large part of it.
+ANNOUNCE_FROM_SECONDS = 60.0
+
+
+def _announce_cost(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_scale: int, device: str) -> None:
+    """Say how long a run of minutes will take before starting it, at the speed measured on this
+    machine's CPU where it fits the recipe (singan_lite.speed_probe); `paper`, which trains every
+    scale on its whole image, always says it.
+    """
+    on_cuda = resolve_device(device).type == "cuda"
+    fitted = estimate_training_seconds(config, sizes, first_scale)
+    minutes = fitted >= ANNOUNCE_FROM_SECONDS
+    if config.preset != "paper" and (on_cuda or not minutes):
+        return
+    speed = measure_machine_speed() if minutes and not on_cuda and measured_speed_fits(config) else None
+    if speed is None:
+        seconds, where = fitted, "on a 2-core CPU"
+    else:
+        seconds, where = estimate_training_seconds(config, sizes, first_scale, speed), "on this machine's CPU"
+    hints = ["Ctrl+C keeps the finished scales for --resume"]
+    if config.preset == "paper":
+        faster = "on CUDA it runs much faster than this CPU estimate" if on_cuda else "--preset fast trains in minutes"
+        hints.insert(0, faster)
     print(
-        f"the paper preset: {len(sizes) - first_scale} scales, {iterations} iterations, "
-        f"about {estimate} on a 2-core CPU ({where}; Ctrl+C keeps the finished scales for --resume)",
+        f"the {config.preset} preset: {len(sizes) - first_scale} scales, "
+        f"{config.total_iterations(len(sizes), first_scale)} iterations, "
+        f"about {describe_duration(seconds)} {where} ({'; '.join(hints)})",
         file=sys.stderr,
     )
 
@@ -143,8 +160,7 @@ def _run_train(args: argparse.Namespace) -> None:
     else:
         image = load_image(args.image)
         sizes, first_scale = pyramid_for(config, *image.shape[-2:]).sizes, 0
-    if config.preset == "paper":
-        _announce_paper_cost(config, sizes, first_scale, args.device)
+    _announce_cost(config, sizes, first_scale, args.device)
 
     model = train(
         image,

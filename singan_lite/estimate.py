@@ -70,6 +70,15 @@ class MachineSpeed:
 FITTED_SPEED = MachineSpeed()
 
 
+def measured_speed_fits(config: TrainConfig) -> bool:
+    """Whether a speed the probes measured applies to `config`: they time `fast`'s steps (bf16
+    where the CPU has it, no batch norm), and an fp32 recipe or one with batch norm gains or
+    loses differently from machine to machine (AMX speeds up bf16 alone), so its estimate stays
+    the fitted one.
+    """
+    return config.bf16 and not config.batch_norm
+
+
 def _step_seconds(
     config: TrainConfig, size: tuple[int, int], scale: int, width: int, speed: MachineSpeed
 ) -> tuple[float, float]:

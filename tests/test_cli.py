@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 import sysconfig
@@ -9,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from singan_lite import SinGAN, load_image, preset, save_image
+from singan_lite import SinGAN, cli, load_image, preset, save_image
 from singan_lite.cli import main
 from singan_lite.estimate import describe_duration, estimate_training_seconds
 from singan_lite.training import pyramid_for
@@ -118,6 +119,22 @@ def test_train_defaults_to_the_fast_preset(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "paper preset" not in result.stderr
     assert SinGAN.load(model).config.preset == "fast"
+
+
+def test_a_run_of_minutes_says_how_long_it_takes_on_this_machine(capsys):
+    config = preset("fast")
+    sizes = pyramid_for(config, 188, 250).sizes
+    cli._announce_cost(config, sizes, 0, "cpu")
+    announcement = capsys.readouterr().err
+    assert announcement.startswith(f"the fast preset: 11 scales, {config.total_iterations(11)} iterations, about ")
+    # This machine's own estimate, or, where it was too busy to probe, the one fitted for 2-core CPUs.
+    assert re.search(r"about [\d.]+ (s|min)( on this machine's CPU| on a 2-core CPU) \(Ctrl\+C", announcement)
+    fitted = f"about {describe_duration(estimate_training_seconds(config, sizes))} on a 2-core CPU"
+    assert "on this machine's CPU" in announcement or fitted in announcement
+    # A run of seconds starts without a word.
+    small = preset("fast", max_size=32, iterations=2)
+    cli._announce_cost(small, pyramid_for(small, 24, 32).sizes, 0, "cpu")
+    assert capsys.readouterr().err == ""
 
 
 def test_paper_preset_says_how_long_it_takes_before_training(tmp_path):

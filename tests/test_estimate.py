@@ -11,6 +11,7 @@ from singan_lite.estimate import (
     describe_duration,
     estimate_training_seconds,
     fit_machine_speed,
+    measured_speed_fits,
     probe_iteration_seconds,
 )
 from singan_lite.speed_probe import measure_machine_speed
@@ -96,3 +97,10 @@ def test_the_probes_measure_this_machine_or_give_up_when_over_budget():
     # None only where this machine was too busy to probe in the default budget.
     assert speed is None or (speed.fixed > 0 and speed.work > 0)
     assert measure_machine_speed(repeats=1, budget=0.0) is None
+
+
+def test_a_measured_speed_serves_only_the_recipes_the_probes_time():
+    assert measured_speed_fits(preset("fast")) and measured_speed_fits(preset("quality"))
+    # fp32 with batch norm gains nothing from the bf16 units a probe may have measured.
+    assert not measured_speed_fits(preset("paper"))
+    assert not measured_speed_fits(preset("fast", batch_norm=True))

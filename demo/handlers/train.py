@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from singan_lite import IterationEvent, ScaleEvent, TrainConfig, preset, to_uint8
 from singan_lite.background import TrainingEnded, train_in_background
-from singan_lite.estimate import MachineSpeed, describe_duration, estimate_training_seconds
+from singan_lite.estimate import MachineSpeed, describe_duration, estimate_training_seconds, measured_speed_fits
 from singan_lite.training import pyramid_for
 from singan_lite.viz import loss_curves
 
@@ -107,7 +107,7 @@ def default_training_side(speed: MachineSpeed | None) -> int:
 
 def training_estimate(image: str | Path | None, config: TrainConfig, speed: MachineSpeed | None = None) -> str:
     """What pressing Train would start, said before it starts: the pyramid, the iterations, about how long
-    on a machine of `speed` (None: not measured, the estimate fitted for 2-core CPUs).
+    on a machine of `speed` (None, or a recipe the probes do not time: the estimate fitted for 2-core CPUs).
 
     The image is read as training will read it (the same size cap), so the pyramid is the one
     training builds; an image that cannot be trained gets the library's reason instead.
@@ -120,7 +120,7 @@ def training_estimate(image: str | Path | None, config: TrainConfig, speed: Mach
     except ValueError as error:  # ImageError too: a corrupt file, or a coarsest scale the image cannot have
         return f"Cannot train: {error}"
     iterations = config.total_iterations(len(sizes))
-    if speed is None:
+    if speed is None or not measured_speed_fits(config):
         seconds, where = estimate_training_seconds(config, sizes), "on 2 CPU cores"
     else:
         seconds, where = estimate_training_seconds(config, sizes, speed=speed), "on this machine's CPU"

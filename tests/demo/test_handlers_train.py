@@ -79,6 +79,12 @@ def test_the_estimate_describes_the_run_a_press_would_start():
     assert f"about **{describe_duration(seconds)}** on this machine's CPU" in train.training_estimate(
         TINY_IMAGE, config, slow
     )
+    # `paper` runs in fp32 with batch norm, which the probes do not time: the fitted estimate.
+    paper = train.training_config("paper", max_size=120, seed=0)
+    paper_seconds = estimate_training_seconds(paper, pyramid_for(paper, 188, 250).sizes)
+    assert f"about **{describe_duration(paper_seconds)}** on 2 CPU cores" in train.training_estimate(
+        TINY_IMAGE, paper, slow
+    )
     # The finest scale never exceeds the image: a max size past it describes the image's own size.
     assert train.training_estimate(TINY_IMAGE, train.training_config("fast", max_size=1024, seed=0)).startswith(
         "*fast* at 250×188 px"
