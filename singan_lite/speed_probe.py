@@ -4,9 +4,9 @@ Two probes time real training iterations of `fast`: its scale 0 (16x22 px, four 
 where the many small operations set the pace, and one 96x96 px scale, the window its fine
 scales train on, where the convolutions do. `estimate.fit_machine_speed` rescales the
 estimate's two parts to fit both. The probes choose their threads as the app's training does
-(singan_lite.threads, "auto"), so a busy machine measures the pace its training would keep, and
-no probe stalls on threads spinning for a busy core. A machine too busy to finish the probes
-within a few seconds gets no measured speed, and its estimate stays the fitted one.
+(singan_lite.threads, "auto"), so a busy machine measures the pace its training would keep. A
+machine too busy to finish the probes within a few seconds gets no measured speed, and its
+estimate stays the fitted one.
 Why: docs/design.md#an-estimate-measured-on-the-machine
 """
 
