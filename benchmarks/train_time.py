@@ -18,7 +18,7 @@ import dataclasses
 import sys
 import time
 
-from singan_lite import IterationEvent, ScaleEvent, preset, train
+from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, preset, train
 
 from .common import (
     ROOT,
@@ -57,6 +57,32 @@ class ScaleTimer:
         return (steady[-1][0] - steady[0][0]) / count, (steady[-1][1] - steady[0][1]) / count
 
 
+@dataclasses.dataclass(frozen=True)
+class TimedRun:
+    """A training run timed per scale: the model, its wall seconds, and the seconds the config's own
+    iteration counts would take at the measured per-scale costs (the wall time of a whole run)."""
+
+    model: SinGAN
+    wall: float
+    projected: float
+    timer: ScaleTimer
+
+
+def time_training(config: TrainConfig, image: str, iterations: int | None, device: str) -> TimedRun:
+    """Train `image` under `config`, or with `iterations` per scale instead of its own to project
+    its cost without waiting for it."""
+    measured = config if iterations is None else dataclasses.replace(config, iterations=iterations)
+    timer = ScaleTimer()
+    started = time.perf_counter()
+    model = train(image, measured, on_event=timer, device=device)
+    wall = time.perf_counter() - started
+    projected = sum(
+        timer.per_iteration(scale)[0] * config.iterations_at(scale, model.num_scales)
+        for scale in range(model.num_scales)
+    )
+    return TimedRun(model, wall, projected, timer)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="fast")
@@ -70,17 +96,13 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = {"max_size": args.max_size, **parse_settings(args.set)}
     config = preset(args.preset, **settings)
-    measured = config if args.iters is None else dataclasses.replace(config, iterations=args.iters)
-    timer = ScaleTimer()
-    started = time.perf_counter()
-    model = train(args.image, measured, on_event=timer, device=args.device)
-    wall = time.perf_counter() - started
+    run = time_training(config, args.image, args.iters, args.device)
+    model, wall, projected = run.model, run.wall, run.projected
 
-    rows, projected = [], 0.0
+    rows = []
     for scale in range(model.num_scales):
-        per_iteration, cpu_per_iteration = timer.per_iteration(scale)
+        per_iteration, cpu_per_iteration = run.timer.per_iteration(scale)
         iterations = config.iterations_at(scale, model.num_scales)
-        projected += per_iteration * iterations
         size = "x".join(map(str, model.sizes[scale]))
         rows.append([scale, size, model.width_at(scale), per_iteration, cpu_per_iteration, iterations])
     table = markdown_table(["scale", "size", "width", "s/iteration", "CPU s/iteration", "iterations"], rows)
