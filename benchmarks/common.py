@@ -67,6 +67,11 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rerun_command(module: str, argv: list[str] | None) -> str:
+    """The command line that re-runs benchmark `module` (e.g. "train_time") as it was run now."""
+    return f"python -m benchmarks.{module} " + " ".join(argv if argv is not None else sys.argv[1:])
+
+
 def write_section(name: str, body: str, command: str) -> None:
     """Replace (or add) the section `name` of RESULTS.md, stamped with date, machine and command.
 

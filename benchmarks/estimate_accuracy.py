@@ -13,14 +13,13 @@ size on a machine, so it is worth re-running on every kind of machine.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from singan_lite import load_image, preset
 from singan_lite.estimate import MachineSpeed, estimate_training_seconds
 from singan_lite.speed_probe import measure_machine_speed
 from singan_lite.training import pyramid_for
 
-from .common import ROOT, markdown_table, write_section
+from .common import ROOT, markdown_table, rerun_command, write_section
 from .train_time import time_training
 
 SECTION = "Training-time estimate on this machine"
@@ -77,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Probed: {args.probes} probes before each run and {args.probes} after it (`busy`: a probe that gave up "
         "within its budget, where the app keeps the fitted estimate)."
     )
-    command = "python -m benchmarks.estimate_accuracy " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = rerun_command("estimate_accuracy", argv)
     write_section(SECTION, summary + "\n\n" + table, command)
     print(summary)
     print(table)

@@ -38,6 +38,7 @@ from .common import (
     markdown_table,
     mean_of_given,
     parse_settings,
+    rerun_command,
     write_section,
 )
 from .pareto import PUBLISHED, Recipe, beats_published, record_recipe
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             for future in [pool.submit(run_image, *job) for job in jobs]:
                 future.result()
     results = [json.loads((out / f"{key}.json").read_text()) for key in keys if (out / f"{key}.json").exists()]
-    command = "python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = rerun_command("quality", argv)
     body = report(results, image_set, name)
     write_section(section_name(image_set, name), body, command)
     print(body)

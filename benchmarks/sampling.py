@@ -18,7 +18,7 @@ import torch
 
 from singan_lite import SinGAN, preset, train
 
-from .common import ROOT, markdown_table, peak_memory_mb, write_section
+from .common import ROOT, markdown_table, peak_memory_mb, rerun_command, write_section
 
 
 def _time(function, repeats: int) -> float:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown_table(["what", "output", "ms (median)", "peak memory so far, MB"], rows)
     source = Path(args.model).name if args.model else f"an untrained-weights `{args.preset}` pyramid"
     name = "Sampling cost"
-    command = "python -m benchmarks.sampling " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = rerun_command("sampling", argv)
     write_section(name, f"Model: {source}, {model.num_scales} scales.\n\n" + table, command)
     print(table)
     return 0

@@ -20,7 +20,7 @@ import time
 
 from singan_lite import load_image, preset, train
 
-from .common import ROOT, evaluate_samples, markdown_table, write_section
+from .common import ROOT, evaluate_samples, markdown_table, rerun_command, write_section
 from .quality import SAMPLE_SEED
 
 IMAGES = ROOT / "assets" / "images"
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ["model", "preset", "size", "scales", "train s", "file KB", "SWD", "NN realism", "layout", "diversity"]
     table = markdown_table(header, rows)
     total_mb = sum(p.stat().st_size for p in MODELS.glob("*.safetensors")) / 2**20
-    command = "python -m benchmarks.train_assets " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = rerun_command("train_assets", argv)
     write_section("Shipped models", f"All models together: {total_mb:.1f} MB.\n\n" + table, command)
     print(table)
     return 0

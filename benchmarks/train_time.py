@@ -27,6 +27,7 @@ from .common import (
     parse_settings,
     peak_memory_mb,
     read_section,
+    rerun_command,
     write_section,
 )
 
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         name += ", on a GPU"  # beside the CPU's section, which it must not replace
     if args.iters is not None and WHOLE_RUN in (read_section(name) or ""):
         name += f", {args.iters} iterations per scale"
-    command = "python -m benchmarks.train_time " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = rerun_command("train_time", argv)
     write_section(name, summary + "\n\n" + table, command)
     print(summary)
     print(table)

@@ -13,14 +13,13 @@ such as the `fast` models the quality benchmark trains, in a section of its own.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
 
 from singan_lite import SinGAN
 
-from .common import ROOT, evaluate_samples, markdown_table, mean_of_given, write_section
+from .common import ROOT, evaluate_samples, markdown_table, mean_of_given, rerun_command, write_section
 
 MODELS = ROOT / "assets" / "models"
 VALUES = (0.5, 1.0, 1.5, 2.0, 3.0)
@@ -65,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "with). Layout and diversity say how new the samples are; SWD, NN realism and SIFID how real "
         "(lower is better).\n\n" + markdown_table(["variety", *COLUMNS], rows)
     )
-    command = "python -m benchmarks.variety " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = rerun_command("variety", argv)
     write_section(section_name(args.models), body, command)
     print(body)
     return 0
