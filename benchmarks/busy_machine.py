@@ -16,7 +16,7 @@ import sys
 import time
 from statistics import median
 
-from .common import ROOT, markdown_table, write_section
+from .common import ROOT, markdown_table, rerun_command, write_section
 
 SETTINGS = ("auto", "default", "1")
 LABELS = {"auto": "auto (tuned while running)", "default": "torch's default threads"}
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         f"medians of {args.runs} runs of each, the settings taking turns.\n\n"
         + markdown_table(["threads", "idle s", "busy s", "busy s, all runs", "busy / idle"], rows)
     )
-    write_section("Training on a busy machine", body, "python -m benchmarks.busy_machine " + " ".join(argv or []))
+    write_section("Training on a busy machine", body, rerun_command("busy_machine", argv))
     print(body)
     return 0
 

@@ -22,7 +22,7 @@ from singan_lite import SinGAN
 from singan_lite.imaging import gaussian_blur
 from singan_lite.metrics import detail_ratio, patch_nn_distances
 
-from .common import markdown_table, write_section
+from .common import markdown_table, rerun_command, write_section
 from .quality import OUT, PLACES, SAMPLE_SEED, published_sample
 
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     write_section(
         f"NN realism at equal detail ({args.name})",
         body,
-        "python -m benchmarks.detail_matched " + " ".join(argv or sys.argv[1:]),
+        rerun_command("detail_matched", argv),
     )
     print(body)
     return 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from singan_lite import load_image, preset
-from singan_lite.estimate import MachineSpeed, estimate_training_seconds
+from singan_lite.estimate import MachineSpeed, estimate_on_machine, estimate_training_seconds
 from singan_lite.speed_probe import measure_machine_speed
 from singan_lite.training import pyramid_for
 
@@ -58,12 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         speeds += _probes(args.probes)
         measured = run.wall if args.iters is None else run.projected
         fitted = estimate_training_seconds(config, sizes)
-        probed = [None if speed is None else estimate_training_seconds(config, sizes, speed=speed) for speed in speeds]
+        # What the app would say at each probe's speed.
+        probed = [None if speed is None else estimate_on_machine(config, sizes, speed)[0] for speed in speeds]
         rows.append(
             [
                 f"`{name}`",
                 f"{sizes[-1][1]}x{sizes[-1][0]}",
-                _seconds([fitted]),
+                f"{fitted:.0f}",
                 _seconds(probed),
                 f"{measured:.0f}" + ("" if args.iters is None else f" (projected from {args.iters} a scale)"),
                 f"{fitted / measured:.2f}",

@@ -18,7 +18,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from .config import PRESETS, TrainConfig, preset_with_options
-from .estimate import describe_duration, estimate_training_seconds, measured_speed_fits
+from .estimate import describe_duration, estimate_on_machine, estimate_training_seconds, measured_speed_fits
 from .imaging import ImageError, image_files, load_image, save_image
 from .many import add_train_many_command
 from .memory import MAX_OUTPUT_PIXELS
@@ -119,11 +119,10 @@ def _announce_cost(config: TrainConfig, sizes: Sequence[tuple[int, int]], first_
     minutes = fitted >= ANNOUNCE_FROM_SECONDS
     if config.preset != "paper" and (on_cuda or not minutes):
         return
+    # No probe where its speed would not be used.
     speed = measure_machine_speed() if minutes and not on_cuda and measured_speed_fits(config) else None
-    if speed is None:
-        seconds, where = fitted, "on a 2-core CPU"
-    else:
-        seconds, where = estimate_training_seconds(config, sizes, first_scale, speed), "on this machine's CPU"
+    seconds, measured = estimate_on_machine(config, sizes, speed, first_scale)
+    where = "on this machine's CPU" if measured else "on a 2-core CPU"
     hints = ["Ctrl+C keeps the finished scales for --resume"]
     if config.preset == "paper":
         faster = "on CUDA it runs much faster than this CPU estimate" if on_cuda else "--preset fast trains in minutes"

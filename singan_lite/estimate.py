@@ -120,6 +120,16 @@ def _first_scale_parts(config: TrainConfig, size: tuple[int, int], speed: Machin
     return _step_seconds(config, size, 0, width, speed)
 
 
+def estimate_on_machine(
+    config: TrainConfig, sizes: Sequence[tuple[int, int]], speed: MachineSpeed | None, first_scale: int = 0
+) -> tuple[float, bool]:
+    """`estimate_training_seconds` at `speed` where it fits the recipe (`measured_speed_fits`), else
+    the fitted estimate; and whether it is the machine's own, so a caller can say which it gives.
+    """
+    measured = speed is not None and measured_speed_fits(config)
+    return estimate_training_seconds(config, sizes, first_scale, speed if measured else FITTED_SPEED), measured
+
+
 def probe_iteration_seconds(config: TrainConfig, size: tuple[int, int], speed: MachineSpeed = FITTED_SPEED) -> float:
     """The estimate of one iteration at scale 0 of a pyramid that starts at `size`: what a probe times."""
     return sum(_first_scale_parts(config, size, speed))

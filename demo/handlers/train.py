@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from singan_lite import IterationEvent, ScaleEvent, TrainConfig, preset, to_uint8
 from singan_lite.background import TrainingEnded, train_in_background
-from singan_lite.estimate import MachineSpeed, describe_duration, estimate_training_seconds, measured_speed_fits
+from singan_lite.estimate import MachineSpeed, describe_duration, estimate_on_machine, estimate_training_seconds
 from singan_lite.training import pyramid_for
 from singan_lite.viz import loss_curves
 
@@ -120,10 +120,8 @@ def training_estimate(image: str | Path | None, config: TrainConfig, speed: Mach
     except ValueError as error:  # ImageError too: a corrupt file, or a coarsest scale the image cannot have
         return f"Cannot train: {error}"
     iterations = config.total_iterations(len(sizes))
-    if speed is None or not measured_speed_fits(config):
-        seconds, where = estimate_training_seconds(config, sizes), "on 2 CPU cores"
-    else:
-        seconds, where = estimate_training_seconds(config, sizes, speed=speed), "on this machine's CPU"
+    seconds, measured = estimate_on_machine(config, sizes, speed)
+    where = "on this machine's CPU" if measured else "on 2 CPU cores"
     return (
         f"*{config.preset}* at {sizes[-1][1]}×{sizes[-1][0]} px: {len(sizes)} scales, {iterations} iterations, "
         f"about **{describe_duration(seconds)}** {where}. Press *Train*."
