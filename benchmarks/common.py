@@ -72,6 +72,13 @@ def rerun_command(module: str, argv: list[str] | None) -> str:
     return f"python -m benchmarks.{module} " + " ".join(argv if argv is not None else sys.argv[1:])
 
 
+def report(name: str, summary: str, table: str, command: str) -> None:
+    """Write a summary line and its table as the section `name` of RESULTS.md, and print both."""
+    write_section(name, summary + "\n\n" + table, command)
+    print(summary)
+    print(table)
+
+
 def write_section(name: str, body: str, command: str) -> None:
     """Replace (or add) the section `name` of RESULTS.md, stamped with date, machine and command.
 

@@ -19,7 +19,7 @@ from singan_lite.estimate import MachineSpeed, estimate_on_machine, estimate_tra
 from singan_lite.speed_probe import measure_machine_speed
 from singan_lite.training import pyramid_for
 
-from .common import ROOT, markdown_table, rerun_command, write_section
+from .common import ROOT, markdown_table, report, rerun_command
 from .train_time import time_training
 
 SECTION = "Training-time estimate on this machine"
@@ -77,10 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Probed: {args.probes} probes before each run and {args.probes} after it (`busy`: a probe that gave up "
         "within its budget, where the app keeps the fitted estimate)."
     )
-    command = rerun_command("estimate_accuracy", argv)
-    write_section(SECTION, summary + "\n\n" + table, command)
-    print(summary)
-    print(table)
+    report(SECTION, summary, table, rerun_command("estimate_accuracy", argv))
     return 0
 
 

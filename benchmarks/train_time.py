@@ -27,8 +27,8 @@ from .common import (
     parse_settings,
     peak_memory_mb,
     read_section,
+    report,
     rerun_command,
-    write_section,
 )
 
 # How a whole run's summary begins; a probe with --iters never replaces a section that holds one.
@@ -123,10 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         name += ", on a GPU"  # beside the CPU's section, which it must not replace
     if args.iters is not None and WHOLE_RUN in (read_section(name) or ""):
         name += f", {args.iters} iterations per scale"
-    command = rerun_command("train_time", argv)
-    write_section(name, summary + "\n\n" + table, command)
-    print(summary)
-    print(table)
+    report(name, summary, table, rerun_command("train_time", argv))
     return 0
 
 
