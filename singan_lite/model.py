@@ -131,7 +131,6 @@ class SinGAN(nn.Module):
         start_scale: int,
         previous: torch.Tensor | None,
         noise: Sequence[torch.Tensor],
-        sizes: Sequence[tuple[int, int]] | None = None,
         stop_scale: int | None = None,
         *,
         tile: int | None = None,
@@ -144,7 +143,6 @@ class SinGAN(nn.Module):
         A scale too large for memory is generated in exact tiles (singan_lite.memory);
         `tile` forces tiles of that side at every scale, the same pixels either way.
         """
-        sizes = list(sizes or self.sizes)
         stop_scale = self.trained_scales - 1 if stop_scale is None else stop_scale
         num, _, height, width = noise[stop_scale - start_scale].shape
         check_output_size(num, (height, width), lambda: self._smaller_output(num, (height, width)))
@@ -222,10 +220,14 @@ class SinGAN(nn.Module):
         what = f"{num} samples of {width}x{height} px" if num > 1 else f"a sample of {width}x{height} px"
         half = num * height * width / 2
         with out_of_memory_advice(what, lambda: self._smaller_stretch(num, stretch_h, stretch_v, half)):
-            previous = None if start_scale == 0 else self.reconstruct(start_scale - 1).expand(num, -1, -1, -1)
-            noise = [self.draw_noise(s, sizes[s], num, rng) for s in range(start_scale, self.trained_scales)]
-            noise[0] = variety * noise[0]
-            return self.synthesise(start_scale, previous, noise, sizes)
+            x = None if start_scale == 0 else self.reconstruct(start_scale - 1).expand(num, -1, -1, -1)
+            # Each scale's noise is drawn just before its generator runs, in the order a whole
+            # list would be drawn: the same pixels, with one noise map alive at a time instead
+            # of every scale's, which large outputs would otherwise hold all at once.
+            for scale in range(start_scale, self.trained_scales):
+                z = self.draw_noise(scale, sizes[scale], num, rng)
+                x = self.synthesise(scale, x, [variety * z if scale == start_scale else z], stop_scale=scale)
+            return x
 
     def inject(self, image: ImageSource, scale: int, num: int = 1, seed: int | None = None) -> torch.Tensor:
         """Feed a reference image in at `scale` (>= 1) and let G_scale .. G_N add the details.

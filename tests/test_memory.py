@@ -39,8 +39,8 @@ def test_tiled_scales_give_the_whole_scale_pixels(tiny_model, tile):
     sizes = tiny_model.stretched_sizes(1.5, 0.8)
     rng = make_rng(0)
     noise = [tiny_model.draw_noise(s, sizes[s], 2, rng) for s in range(tiny_model.trained_scales)]
-    whole = tiny_model.synthesise(0, None, noise, sizes)
-    tiled = tiny_model.synthesise(0, None, noise, sizes, tile=tile)
+    whole = tiny_model.synthesise(0, None, noise)
+    tiled = tiny_model.synthesise(0, None, noise, tile=tile)
     assert tiled.shape == whole.shape == (2, 3, *sizes[-1])
     assert torch.allclose(tiled, whole, rtol=0, atol=1e-5)
 
@@ -52,6 +52,19 @@ def test_a_tiled_start_above_scale_0_gives_the_whole_scale_pixels(tiny_model):
     noise = [tiny_model.draw_noise(s, tiny_model.sizes[s], 1, rng) for s in range(start, tiny_model.trained_scales)]
     whole = tiny_model.synthesise(start, previous, noise)
     assert torch.allclose(tiny_model.synthesise(start, previous, noise, tile=5), whole, rtol=0, atol=1e-5)
+
+
+def test_a_sample_draws_each_scales_noise_in_the_order_of_the_whole_list(tiny_model):
+    """`sample` draws a scale's noise just before its generator; the pixels are those of all noise drawn first."""
+    start, variety = 1, 1.5
+    sizes = tiny_model.stretched_sizes(1.25, 0.9)
+    rng = make_rng(5)
+    noise = [tiny_model.draw_noise(s, sizes[s], 2, rng) for s in range(start, tiny_model.trained_scales)]
+    noise[0] = variety * noise[0]
+    previous = tiny_model.reconstruct(start - 1).expand(2, -1, -1, -1)
+    whole = tiny_model.synthesise(start, previous, noise)
+    sample = tiny_model.sample(2, start_scale=start, stretch_h=1.25, stretch_v=0.9, seed=5, variety=variety)
+    assert torch.equal(sample, whole)
 
 
 def test_small_scales_run_whole_and_large_ones_in_tiles_within_the_budget():

@@ -111,7 +111,7 @@ def animate(
         count = min(RENDER_BATCH, frames - first)
         noise = [torch.cat([next(stream) for _ in range(count)]) for stream in streams]
         previous = None if below is None else below.expand(count, -1, -1, -1)
-        rendered.append(model.synthesise(start_scale, previous, noise, sizes))
+        rendered.append(model.synthesise(start_scale, previous, noise))
     video = torch.cat(rendered)
     # Rendered in the order overlap .. frames-1, 0 .. overlap-1: rotate into playing order.
     return torch.roll(video, shifts=overlap, dims=0)
