@@ -220,14 +220,29 @@ class SinGAN(nn.Module):
         what = f"{num} samples of {width}x{height} px" if num > 1 else f"a sample of {width}x{height} px"
         half = num * height * width / 2
         with out_of_memory_advice(what, lambda: self._smaller_stretch(num, stretch_h, stretch_v, half)):
-            x = None if start_scale == 0 else self.reconstruct(start_scale - 1).expand(num, -1, -1, -1)
-            # Each scale's noise is drawn just before its generator runs, in the order a whole
-            # list would be drawn: the same pixels, with one noise map alive at a time instead
-            # of every scale's, which large outputs would otherwise hold all at once.
-            for scale in range(start_scale, self.trained_scales):
-                z = self.draw_noise(scale, sizes[scale], num, rng)
-                x = self.synthesise(scale, x, [variety * z if scale == start_scale else z], stop_scale=scale)
-            return x
+            previous = None if start_scale == 0 else self.reconstruct(start_scale - 1).expand(num, -1, -1, -1)
+            return self._generate_on_fresh_noise(start_scale, previous, sizes, num, rng, variety)
+
+    def _generate_on_fresh_noise(
+        self,
+        start_scale: int,
+        previous: torch.Tensor | None,
+        sizes: Sequence[tuple[int, int]],
+        num: int,
+        rng: torch.Generator,
+        variety: float = 1.0,
+    ) -> torch.Tensor:
+        """G_start .. G_N on noise from `rng`, the start scale's times `variety`.
+
+        Each scale's noise is drawn just before its generator runs, in the order a whole list
+        would be drawn: the same pixels, with one noise map alive at a time instead of every
+        scale's, which large outputs would otherwise hold all at once.
+        """
+        x = previous
+        for scale in range(start_scale, self.trained_scales):
+            z = self.draw_noise(scale, sizes[scale], num, rng)
+            x = self.synthesise(scale, x, [variety * z if scale == start_scale else z], stop_scale=scale)
+        return x
 
     def inject(self, image: ImageSource, scale: int, num: int = 1, seed: int | None = None) -> torch.Tensor:
         """Feed a reference image in at `scale` (>= 1) and let G_scale .. G_N add the details.
@@ -240,9 +255,7 @@ class SinGAN(nn.Module):
         self._check_scale(scale, "the injection scale")
         reference = resize(load_image(image).to(self.device), tuple(self.real.shape[-2:]))
         previous = resize(reference, self.sizes[scale - 1]).expand(num, -1, -1, -1)
-        rng = make_rng(seed)
-        noise = [self.draw_noise(s, self.sizes[s], num, rng) for s in range(scale, self.trained_scales)]
-        return self.synthesise(scale, previous, noise)
+        return self._generate_on_fresh_noise(scale, previous, self.sizes, num, make_rng(seed))
 
     # ----- files -----------------------------------------------------------------------
 
