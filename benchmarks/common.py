@@ -26,7 +26,7 @@ import torch
 
 from singan_lite import SinGAN
 from singan_lite.cli import main as cli
-from singan_lite.metrics import evaluate, pixel_diversity
+from singan_lite.metrics import SIFID_MISSING, evaluate, pixel_diversity, sifid_available
 from singan_lite.speed import native_bf16
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -137,6 +137,23 @@ def evaluate_samples(model: SinGAN, samples: torch.Tensor, seed: int, variety: f
 def add_settings_option(parser: argparse.ArgumentParser) -> None:
     """`--set KEY=VALUE ...`: preset settings a benchmark run overrides (read with `parse_settings`)."""
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override preset settings")
+
+
+def add_without_sifid_option(parser: argparse.ArgumentParser) -> None:
+    """`--without-sifid`: train although SIFID cannot be scored here (read by `stop_without_sifid`)."""
+    parser.add_argument(
+        "--without-sifid", action="store_true", help="train and score although SIFID cannot be computed here"
+    )
+
+
+def stop_without_sifid(parser: argparse.ArgumentParser, args: argparse.Namespace, later: str = "") -> None:
+    """Stop before training where SIFID cannot be scored, unless told `--without-sifid`.
+
+    Said first, because otherwise hours of training end in tables whose SIFID reads n/a.
+    `later` names how to add SIFID to the finished runs afterwards, where a benchmark can.
+    """
+    if not (args.without_sifid or sifid_available()):
+        parser.error(f"{SIFID_MISSING}; or pass --without-sifid{later}")
 
 
 def parse_settings(items: list[str]) -> dict:

@@ -34,7 +34,14 @@ from singan_lite import SinGAN, load_image, preset, resize, save_image
 from singan_lite.metrics import evaluate
 from singan_lite.training import pyramid_for
 
-from .common import ROOT, markdown_table, measure_in_child, write_section
+from .common import (
+    ROOT,
+    add_without_sifid_option,
+    markdown_table,
+    measure_in_child,
+    stop_without_sifid,
+    write_section,
+)
 
 SECTION = "Training large images"
 FIGURE = ROOT / "docs" / "large_samples.jpg"
@@ -170,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--report-only", action="store_true", help="tabulate the runs saved so far")
+    add_without_sifid_option(parser)
     args = parser.parse_args(argv)
+    if not args.report_only:
+        stop_without_sifid(parser, args)
     OUT.mkdir(parents=True, exist_ok=True)
     photos = sorted(PHOTOS.glob("*.jpg"))
     if args.images:

@@ -29,17 +29,19 @@ from pathlib import Path
 import torch
 
 from singan_lite import SinGAN, load_image, preset, resize, save_image, train
-from singan_lite.metrics import SIFID_MISSING, evaluate, sifid_available
+from singan_lite.metrics import evaluate
 
 from .common import (
     ROOT,
     SHARED_DATA,
     add_settings_option,
+    add_without_sifid_option,
     evaluate_samples,
     markdown_table,
     mean_of_given,
     parse_settings,
     rerun_command,
+    stop_without_sifid,
     write_section,
 )
 from .pareto import PUBLISHED, Recipe, beats_published, record_recipe
@@ -282,18 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="name of this variant's results (default: the preset)")
     parser.add_argument("--report-only", action="store_true", help="summarise the per-image results on disk")
     parser.add_argument("--rescore", action="store_true", help="score the saved models again, without training")
-    parser.add_argument(
-        "--without-sifid", action="store_true", help="train and score although SIFID cannot be computed here"
-    )
+    add_without_sifid_option(parser)
     args = parser.parse_args(argv)
     name = args.name or args.preset
     image_set = IMAGE_SETS[args.image_set]
     if folder_absent(image_set):
         return 0
     keys = chosen_images(image_set, args.images, parser)
-    # Said before training: otherwise an hour of training ends in tables whose SIFID reads n/a.
-    if not (args.report_only or args.without_sifid or sifid_available()):
-        parser.error(f"{SIFID_MISSING}; or pass --without-sifid, and add SIFID later with --rescore")
+    if not args.report_only:
+        stop_without_sifid(parser, args, later=", and add SIFID later with --rescore")
     out = image_set.out(name)
     overrides = parse_settings(args.set)
     if args.rescore:
