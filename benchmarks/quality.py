@@ -296,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     out = image_set.out(name)
     overrides = parse_settings(args.set)
     if args.rescore:
+        untrained = [key for key in keys if not (out / f"{key}.json").is_file()]
+        if untrained:
+            parser.error(f"--rescore needs trained models; {out} has none for {untrained}: train them first")
         for key in keys:
             previous = json.loads((out / f"{key}.json").read_text())
             model = SinGAN.load(out / f"{key}.safetensors")

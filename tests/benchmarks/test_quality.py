@@ -1,6 +1,8 @@
 import dataclasses
 
-from benchmarks.quality import IMAGE_SETS, report
+import pytest
+
+from benchmarks.quality import IMAGE_SETS, main, report
 
 
 def _scores(sifid: float) -> dict[str, float]:
@@ -50,3 +52,10 @@ def test_a_report_on_places10_sets_the_published_samples_beside_ours():
     body = report(results, IMAGE_SETS["places10"], "fast")
     assert "| SinGAN (authors) |" in body and "sifid SinGAN" in body
     assert "on both axes (layout at least theirs, SWD and SIFID at most): no." in body
+
+
+def test_rescoring_an_image_never_trained_says_so(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--image-set", "photos", "--images", "moss", "--name", "never_trained", "--rescore", "--without-sifid"])
+    assert stop.value.code == 2
+    assert "--rescore needs trained models" in capsys.readouterr().err
