@@ -140,16 +140,17 @@ def add_settings_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_without_sifid_option(parser: argparse.ArgumentParser) -> None:
-    """`--without-sifid`: train although SIFID cannot be scored here (read by `stop_without_sifid`)."""
+    """`--without-sifid`: go on although SIFID cannot be scored here (read by `stop_without_sifid`)."""
     parser.add_argument(
-        "--without-sifid", action="store_true", help="train and score although SIFID cannot be computed here"
+        "--without-sifid", action="store_true", help="go on although SIFID cannot be computed here (it reads n/a)"
     )
 
 
 def stop_without_sifid(parser: argparse.ArgumentParser, args: argparse.Namespace, later: str = "") -> None:
-    """Stop before training where SIFID cannot be scored, unless told `--without-sifid`.
+    """Stop before any work where SIFID cannot be scored, unless told `--without-sifid`.
 
-    Said first, because otherwise hours of training end in tables whose SIFID reads n/a.
+    Said first, because otherwise the run (hours of training, for some) ends in tables whose SIFID
+    reads n/a.
     `later` names how to add SIFID to the finished runs afterwards, where a benchmark can.
     """
     if not (args.without_sifid or sifid_available()):

