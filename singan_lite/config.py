@@ -11,6 +11,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from .networks import NUM_CONVS
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -67,6 +69,11 @@ class TrainConfig:
     # mostly per-operation overhead, so several fakes cost far less than as many steps, and each
     # step's gradient spans several samples: fewer iterations then do.
     coarsest_batch: int = 1
+    # Convolutions in G_0, the coarsest generator (the paper: 5, like every other network).
+    # Fewer shrink its window (3: 7 px instead of 11), so less of the coarsest scale sees the
+    # zero padding that tells a pixel where it is, and samples lay the scene out anew.
+    # Why: docs/design.md#a-shallower-coarsest-generator
+    coarsest_convs: int = NUM_CONVS
     # Speed: run the networks in bfloat16 (autocast) on CPUs with native bf16 instructions,
     # on scales large enough to gain from it; fp32 elsewhere, where bf16 would be emulated.
     # Why: docs/design.md#bf16-and-channels-last
@@ -84,6 +91,10 @@ class TrainConfig:
         for name in ("d_steps", "g_steps", "coarsest_batch"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1 (got {getattr(self, name)}).")
+        # The first and last convolutions are always there; no generator reaches farther than
+        # the critic's patch, which the pyramid's smallest scale and the windows are built for.
+        if not 2 <= self.coarsest_convs <= NUM_CONVS:
+            raise ValueError(f"coarsest_convs must be from 2 to {NUM_CONVS} (got {self.coarsest_convs}).")
 
     def iterations_at(self, scale: int, num_scales: int) -> int:
         """Iterations for one scale: linear from `iterations` at scale 0 to the fine-scale share,
@@ -92,6 +103,10 @@ class TrainConfig:
         share = 1 + (self.fine_iterations - 1) * scale / max(1, num_scales - 1)
         coarse_boost = self.coarsest_iterations ** max(0.0, 1 - scale / max(1, self.coarse_scales))
         return max(1, round(self.iterations * share * coarse_boost))
+
+    def generator_convs_at(self, scale: int) -> int:
+        """Convolutions in the generator of `scale`."""
+        return self.coarsest_convs if scale == 0 else NUM_CONVS
 
     def fakes_at(self, scale: int) -> int:
         """Noise maps, and so fakes, per adversarial step at `scale`."""

@@ -96,6 +96,11 @@ class SinGAN(nn.Module):
     def width_at(self, scale: int) -> int:
         return scale_width(scale, self.config.base_width, self.config.max_width, self.config.double_every)
 
+    def new_generator(self, scale: int) -> Generator:
+        """An untrained generator of the shape this model's config gives `scale`."""
+        config = self.config
+        return Generator(self.width_at(scale), config.batch_norm, config.generator_convs_at(scale))
+
     def add_scale(self, generator: Generator, noise_amp: float, critic: Critic | None = None) -> None:
         """Freeze a newly trained scale and append it to the pyramid."""
         generator.eval().requires_grad_(False)
@@ -327,7 +332,7 @@ class SinGAN(nn.Module):
             if not 1 <= trained <= len(sizes) or len(noise_amps) != trained:
                 raise ValueError(f"{trained} trained scales and {len(noise_amps)} noise amplitudes")
             for scale in range(trained):
-                model.generators.append(Generator(model.width_at(scale), model.config.batch_norm))
+                model.generators.append(model.new_generator(scale))
             critic = {k.removeprefix("critic."): tensors.pop(k) for k in list(tensors) if k.startswith("critic.")}
             model.generators.load_state_dict({k.removeprefix("generators."): v for k, v in tensors.items()})
         except (KeyError, ValueError, TypeError, RuntimeError) as error:

@@ -2,6 +2,7 @@
 
 Both share one body of five valid 3x3 convolutions, so each output pixel of the
 critic sees an 11x11 patch: the patch size is what makes one image a data set.
+A recipe may give the coarsest generator fewer (TrainConfig.coarsest_convs).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from .batch_norm import BatchNorm2d
 
 NUM_CONVS = 5
 KERNEL = 3
-# Five valid 3x3 convolutions shrink a map by 10 px; the generator pads this back.
+# Five valid 3x3 convolutions shrink a map by 10 px; the generator pads this back. No network
+# has more, so PADDING is the farthest any generator reaches.
 PADDING = NUM_CONVS * (KERNEL // 2)
 
 
@@ -29,9 +31,9 @@ def _conv_block(in_channels: int, out_channels: int, batch_norm: bool) -> nn.Seq
     return nn.Sequential(nn.Conv2d(in_channels, out_channels, KERNEL), norm, nn.LeakyReLU(0.2))
 
 
-def _body(width: int, out_channels: int, batch_norm: bool) -> nn.Sequential:
+def _body(width: int, out_channels: int, batch_norm: bool, convs: int = NUM_CONVS) -> nn.Sequential:
     blocks = [_conv_block(3, width, batch_norm)]
-    blocks += [_conv_block(width, width, batch_norm) for _ in range(NUM_CONVS - 2)]
+    blocks += [_conv_block(width, width, batch_norm) for _ in range(convs - 2)]
     return nn.Sequential(*blocks, nn.Conv2d(width, out_channels, KERNEL))
 
 
@@ -67,7 +69,7 @@ def crop(image: torch.Tensor, window: Window | None) -> torch.Tensor:
 def window_context(window: Window | None, size: tuple[int, int]) -> tuple[Window | None, Window | None]:
     """The part of a scale that a generator's output on `window` depends on, and the window within it.
 
-    The context is the window widened by the generator's reach (PADDING) on every side and cut at
+    The context is the window widened by the generators' farthest reach (PADDING) on every side and cut at
     the scale's border, where the generator's own zero padding takes over: a pass on the context
     gives the window exactly the pixels a whole-scale pass would. A step that draws its noise for
     the context alone then costs the window's pixels, not the scale's, which is what lets a large
@@ -86,11 +88,13 @@ def window_context(window: Window | None, size: tuple[int, int]) -> tuple[Window
 class Generator(nn.Module):
     """x_n = up(x_{n-1}) + psi_n(sigma_n z_n + up(x_{n-1})): it only learns what the coarser scale missed."""
 
-    def __init__(self, width: int, batch_norm: bool = True) -> None:
+    def __init__(self, width: int, batch_norm: bool = True, convs: int = NUM_CONVS) -> None:
         super().__init__()
         self.width = width
-        self.pad = nn.ZeroPad2d(PADDING)
-        self.body = _body(width, 3, batch_norm)
+        # Each valid convolution trims one pixel a side; the zero padding gives them back.
+        self.padding = convs * (KERNEL // 2)
+        self.pad = nn.ZeroPad2d(self.padding)
+        self.body = _body(width, 3, batch_norm, convs)
         init_weights(self, batch_norm)
 
     def forward(
@@ -102,13 +106,16 @@ class Generator(nn.Module):
         """The whole scale, or only `window` = (top, left, height, width) of it.
 
         A window sees the same padded context as the whole-scale run, so training on
-        windows optimises exactly the pixels a full run would produce there.
+        windows optimises exactly the pixels a full run would produce there. The input may
+        be wider than the window by PADDING (window_context): a shallower generator uses
+        the part of it that it reaches.
         """
         padded = self.pad(scaled_noise + previous)
         if window is None:
             return previous + torch.tanh(self.body(padded))
         top, left, height, width = window
-        context = padded[..., top : top + height + 2 * PADDING, left : left + width + 2 * PADDING]
+        reach = self.padding
+        context = padded[..., top : top + height + 2 * reach, left : left + width + 2 * reach]
         return previous[..., top : top + height, left : left + width] + torch.tanh(self.body(context))
 
 

@@ -107,11 +107,13 @@ class ScaleTrainer:
         self.speed = SpeedPolicy.for_scale(config, device, size, self.fakes)
         self.alpha = self.speed.reconstruction_weight(config)
         width = model.width_at(scale)
-        self.generator_net = Generator(width, config.batch_norm).to(device)
+        self.generator_net = model.new_generator(scale).to(device)
         self.critic_net = Critic(width, config.batch_norm).to(device)
-        # A scale as wide as the one below starts from its trained G and D.
+        # A scale as wide as the one below starts from its trained D, and from its trained G
+        # where the two generators have the same shape (G_0 may have fewer convolutions).
         if scale > 0 and model.width_at(scale - 1) == width:
-            self.generator_net.load_state_dict(model.generators[scale - 1].state_dict())
+            if config.generator_convs_at(scale - 1) == config.generator_convs_at(scale):
+                self.generator_net.load_state_dict(model.generators[scale - 1].state_dict())
             if model.critic_state is not None:
                 self.critic_net.load_state_dict(model.critic_state)
         # The reconstruction path: {z*, 0, 0, ...} through the frozen scales. sigma_0 = 1; above,

@@ -71,6 +71,15 @@ def test_only_scale_0_steps_on_several_fakes():
         preset("fast", coarsest_batch=0)
 
 
+def test_only_the_coarsest_generator_may_be_shallower():
+    config = preset("quality", coarsest_convs=3)
+    assert [config.generator_convs_at(scale) for scale in range(3)] == [3, 5, 5]
+    assert preset("quality").generator_convs_at(0) == 5
+    for convs in (1, 6):
+        with pytest.raises(ValueError, match=f"coarsest_convs must be from 2 to 5 \\(got {convs}\\)"):
+            preset("quality", coarsest_convs=convs)
+
+
 @pytest.mark.parametrize("name", ["d_steps", "g_steps"])
 def test_an_iteration_needs_a_critic_and_a_generator_step(name):
     with pytest.raises(ValueError, match=f"{name} must be at least 1"):

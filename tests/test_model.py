@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from singan_lite import ModelFileError, SinGAN, resize, train
-from singan_lite.model import FORMAT_VERSION
+from singan_lite.model import FORMAT_VERSION, make_rng
 
 from .conftest import ROOT, TINY_IMAGE, tiny_config
 
@@ -153,3 +153,16 @@ def test_a_model_without_batch_norm_round_trips(tmp_path):
     again = SinGAN.load(model.save(tmp_path / "plain.safetensors"))
     assert again.config.batch_norm is False
     assert torch.equal(model.sample(2, seed=5), again.sample(2, seed=5))
+
+
+def test_a_model_with_a_shallower_coarsest_generator_trains_round_trips_and_tiles(tmp_path):
+    model = train(TINY_IMAGE, tiny_config(coarsest_convs=3, iterations=3), device="cpu")
+    convs = [sum(isinstance(layer, torch.nn.Conv2d) for layer in g.modules()) for g in model.generators]
+    assert convs[:2] == [3, 5]
+    again = SinGAN.load(model.save(tmp_path / "shallow.safetensors"))
+    assert again.config.coarsest_convs == 3
+    assert torch.equal(model.sample(2, seed=5), again.sample(2, seed=5))
+    rng = make_rng(0)
+    noise = [model.draw_noise(s, model.sizes[s], 1, rng) for s in range(model.trained_scales)]
+    whole = model.synthesise(0, None, noise)
+    assert torch.allclose(model.synthesise(0, None, noise, tile=4), whole, rtol=0, atol=1e-5)

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from singan_lite.networks import Critic, Generator, scale_width
+from singan_lite.networks import Critic, Generator, crop, scale_width, window_context
 
 
 def test_width_doubles_every_four_scales_and_is_capped():
@@ -39,6 +39,30 @@ def test_generator_window_matches_the_whole_scale():
     whole = generator(noise, previous)
     window = generator(noise, previous, (7, 12, 20, 16))
     torch.testing.assert_close(window, whole[..., 7:27, 12:28])
+
+
+def test_a_shallower_generator_keeps_the_size_and_sees_a_smaller_window():
+    generator = Generator(32, convs=3).eval()
+    previous = torch.zeros(1, 3, 30, 30)
+    noise = torch.zeros(1, 3, 30, 30, requires_grad=True)
+    out = generator(noise, previous)
+    assert out.shape == previous.shape
+    out[0, :, 15, 15].sum().backward()
+    touched = noise.grad[0].abs().sum(0).nonzero()
+    assert (touched.min(0).values.tolist(), touched.max(0).values.tolist()) == ([12, 12], [18, 18])
+
+
+@pytest.mark.parametrize("convs", [2, 3, 5])
+def test_a_window_with_the_widest_context_matches_the_whole_scale_at_any_depth(convs):
+    """Tiles and training windows cut a context PADDING wide for every generator, shallow or not."""
+    generator = Generator(16, convs=convs).eval()
+    size = (40, 50)
+    previous, noise = torch.rand(1, 3, *size), torch.randn(1, 3, *size)
+    whole = generator(noise, previous)
+    for window in [(0, 0, 12, 9), (7, 12, 20, 16), (30, 41, 10, 9)]:
+        context, in_context = window_context(window, size)
+        part = generator(crop(noise, context), crop(previous, context), in_context)
+        torch.testing.assert_close(part, crop(whole, window))
 
 
 def test_without_batch_norm_the_untrained_residual_is_not_vanishing():
