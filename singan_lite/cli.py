@@ -24,6 +24,7 @@ from .many import add_train_many_command
 from .memory import MAX_OUTPUT_PIXELS
 from .metrics import evaluate
 from .model import ModelFileError, SinGAN, make_rng
+from .networks import NUM_CONVS
 from .pyramid import plan_pyramid
 from .speed_probe import measure_machine_speed
 from .tasks import (
@@ -148,6 +149,7 @@ def _run_train(args: argparse.Namespace) -> None:
         min_size=args.min_size,
         iterations=args.iters,
         batch_norm=args.batch_norm,
+        coarsest_convs=args.coarsest_convs,
     )
     if args.sr_factor is not None:
         config = config.with_super_resolution(args.sr_factor)
@@ -197,6 +199,13 @@ def add_train(commands: Subcommands) -> None:
         "--min-size", type=int, help="the coarsest scale's short side (overrides the preset; larger: more varied)"
     )
     training.add_argument("--iters", type=int, help="iterations per scale (overrides the preset)")
+    training.add_argument(
+        "--coarsest-convs",
+        type=int,
+        choices=range(2, NUM_CONVS + 1),
+        help="convolutions in the coarsest generator (overrides the preset's 5; 3: new layouts, "
+        "at some cost in texture)",
+    )
     training.add_argument(
         "--batch-norm",
         action=argparse.BooleanOptionalAction,

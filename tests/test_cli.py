@@ -55,6 +55,8 @@ def test_train_then_sample(tmp_path):
         "--iters",
         2,
         "--batch-norm",
+        "--coarsest-convs",
+        3,
         "--threads",
         1,
     ]
@@ -65,6 +67,8 @@ def test_train_then_sample(tmp_path):
     # The quality preset has no batch norm; the flag puts it in the saved settings and the networks.
     assert loaded.config.batch_norm
     assert any(isinstance(m, torch.nn.BatchNorm2d) for g in loaded.generators for m in g.modules())
+    convs = [sum(isinstance(m, torch.nn.Conv2d) for m in g.modules()) for g in loaded.generators]
+    assert loaded.config.coarsest_convs == 3 and convs[:2] == [3, 5]
     assert (snapshots / "scale00_sample.png").exists()
 
     out = tmp_path / "samples"
@@ -195,6 +199,13 @@ def test_threads_must_be_auto_or_a_count(capsys):
         main(["train", str(TINY_IMAGE), "-o", "unused.safetensors", "--threads", "0"])
     assert exit_code.value.code == 2
     assert "expected auto or a positive whole number" in capsys.readouterr().err
+
+
+def test_the_coarsest_generator_has_two_to_five_convolutions(capsys):
+    with pytest.raises(SystemExit) as exit_code:
+        main(["train", str(TINY_IMAGE), "-o", "unused.safetensors", "--coarsest-convs", "6"])
+    assert exit_code.value.code == 2
+    assert "invalid choice: 6 (choose from 2, 3, 4, 5)" in capsys.readouterr().err
 
 
 def test_train_for_super_resolution_then_upsample(tmp_path):
