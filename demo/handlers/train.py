@@ -76,15 +76,18 @@ def training_config(
     iterations: int | None = None,
     sr_factor: float | None = None,
     min_size: int | None = None,
+    coarsest_convs: int | None = None,
 ) -> TrainConfig:
-    """The preset with the tab's settings; iterations, the SR factor and the coarsest scale
-    are optional (0 or None: the preset's).
+    """The preset with the tab's settings; iterations, the SR factor and the coarsest scale's
+    size and convolutions are optional (0 or None: the preset's).
     """
     overrides: dict[str, object] = {"max_size": int(max_size), "seed": int(seed)}
     if iterations:
         overrides["iterations"] = int(iterations)
     if min_size:
         overrides["min_size"] = int(min_size)
+    if coarsest_convs:
+        overrides["coarsest_convs"] = int(coarsest_convs)
     config = preset(preset_name, **overrides)
     return config.with_super_resolution(float(sr_factor)) if sr_factor else config
 

@@ -48,28 +48,49 @@ def build(shared: Shared) -> gr.Button:
         seed,
         iterations,
         min_size,
+        coarsest_convs,
         session,
         request: gr.Request,
         progress=gr.Progress(),  # noqa: B008
     ):
         settings = TrainingSettings(
-            image=image, preset_name=preset_name, max_size=max_size, seed=seed, iterations=iterations, min_size=min_size
+            image=image,
+            preset_name=preset_name,
+            max_size=max_size,
+            seed=seed,
+            iterations=iterations,
+            min_size=min_size,
+            coarsest_convs=coarsest_convs,
         )
         for update in stream_training(shared, settings, session, request, progress):
             figure = gr.skip() if update.figure is None else update.figure
             gallery = gr.skip() if update.snapshots is None else update.snapshots
             yield update.status, figure, gallery, *picker_after(shared, update)
 
-    def estimate(image, preset_name, max_size, seed, iterations, min_size):
+    def estimate(image, preset_name, max_size, seed, iterations, min_size, coarsest_convs):
         settings = TrainingSettings(
-            image=image, preset_name=preset_name, max_size=max_size, seed=seed, iterations=iterations, min_size=min_size
+            image=image,
+            preset_name=preset_name,
+            max_size=max_size,
+            seed=seed,
+            iterations=iterations,
+            min_size=min_size,
+            coarsest_convs=coarsest_convs,
         )
         return training_estimate(image, settings.config(), machine_speed())
 
     # The estimate takes Train's own inputs, so it describes exactly the run a press would start.
-    preset_name, max_size, _, iterations, min_size = setting_inputs
+    preset_name, max_size, _, iterations, min_size, coarsest_convs = setting_inputs
     gr.on(
-        [shared.demo.load, image.change, preset_name.change, max_size.change, iterations.change, min_size.change],
+        [
+            shared.demo.load,
+            image.change,
+            preset_name.change,
+            max_size.change,
+            iterations.change,
+            min_size.change,
+            coarsest_convs.change,
+        ],
         friendly(estimate),
         [image, *setting_inputs],
         status,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from singan_lite import TrainConfig
+from singan_lite.networks import NUM_CONVS
 
 from ..handlers.train import TrainingUpdate, train_model, training_config
 from .shared import INSTANT, Shared
@@ -29,6 +30,7 @@ class TrainingSettings:
     iterations: int | None
     sr_factor: float | None = None
     min_size: int | None = None
+    coarsest_convs: int | None = None
 
     def config(self) -> TrainConfig:
         return training_config(
@@ -38,14 +40,15 @@ class TrainingSettings:
             iterations=self.iterations,
             sr_factor=self.sr_factor,
             min_size=self.min_size,
+            coarsest_convs=self.coarsest_convs,
         )
 
 
 def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[gr.components.Component]:
     """Preset, size (starting at `start_size`), and under Advanced the seed, iterations and
-    (`coarsest_scale`) min_size.
+    (`coarsest_scale`) the coarsest scale's size and its generator's convolutions.
 
-    Super-resolution sets its own coarsest scale, so its tab leaves that one out.
+    Super-resolution sets its own coarsest scale, so its tab leaves those out.
     """
     preset_name = gr.Radio(
         ["fast", "quality", "paper"],
@@ -69,14 +72,26 @@ def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[
         )
         settings = [preset_name, max_size, seed, iterations]
         if coarsest_scale:
-            settings.append(
-                gr.Number(
-                    0,
-                    label="Coarsest scale, short side in px (0: the preset's: fast 16, quality 20, paper 25)",
-                    info="larger: samples rearrange the scene more freely; smaller: they keep its layout",
-                    precision=0,
-                    minimum=0,
-                    elem_id=f"{name}-min-size",
+            settings.extend(
+                (
+                    gr.Number(
+                        0,
+                        label="Coarsest scale, short side in px (0: the preset's: fast 16, quality 20, paper 25)",
+                        info="larger: samples rearrange the scene more freely; smaller: they keep its layout",
+                        precision=0,
+                        minimum=0,
+                        elem_id=f"{name}-min-size",
+                    ),
+                    gr.Slider(
+                        2,
+                        NUM_CONVS,
+                        NUM_CONVS,
+                        step=1,
+                        label="Convolutions in the coarsest generator (every preset: 5)",
+                        info="fewer: a smaller window, so samples lay the scene out anew (3), at some cost "
+                        "in texture; sample such a model at a variety of 1 or more",
+                        elem_id=f"{name}-coarsest-convs",
+                    ),
                 )
             )
     return settings

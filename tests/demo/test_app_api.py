@@ -10,6 +10,7 @@ import shutil
 import time
 
 import pytest
+import torch
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -136,8 +137,10 @@ def test_training_streams_and_the_model_becomes_usable(client):
 
 
 def test_training_honours_the_coarsest_scale_and_explains_one_too_small(client):
-    *_, model_file, _ = client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 20, api_name="/train")
-    assert min(SinGAN.load(model_file).sizes[0]) == 20
+    *_, model_file, _ = client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 20, 3, api_name="/train")
+    model = SinGAN.load(model_file)
+    assert min(model.sizes[0]) == 20 and model.config.coarsest_convs == 3
+    assert sum(isinstance(layer, torch.nn.Conv2d) for layer in model.generators[0].modules()) == 3
     with pytest.raises(AppError, match="at least 11 px"):
         client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 10, api_name="/train")
 

@@ -31,8 +31,8 @@ API_PARAMETERS = {
     "/stop_training": [],
     "/superres_preview": ["path"],
     "/superres_setup": ["name"],
-    "/train": ["image", "preset_name", "max_size", "seed", "iterations", "min_size"],
-    "/train_estimate": ["image", "preset_name", "max_size", "seed", "iterations", "min_size"],
+    "/train": ["image", "preset_name", "max_size", "seed", "iterations", "min_size", "coarsest_convs"],
+    "/train_estimate": ["image", "preset_name", "max_size", "seed", "iterations", "min_size", "coarsest_convs"],
     "/train_preview": ["path"],
     "/train_superres": ["image", "factor", "preset_name", "max_size", "seed", "iterations"],
     "/upload_model": ["file"],
@@ -110,7 +110,10 @@ def test_training_settings_override_the_preset_only_where_set():
     config = TrainingSettings(image=None, preset_name="fast", max_size=40, seed=3, iterations=0).config()
     assert (config.max_size, config.seed, config.iterations, config.min_size) == (40, 3, fast.iterations, fast.min_size)
     assert not config.sr_factor
-    tuned = TrainingSettings(image=None, preset_name="fast", max_size=40, seed=3, iterations=5, min_size=20).config()
-    assert (tuned.iterations, tuned.min_size) == (5, 20)
+    assert config.coarsest_convs == fast.coarsest_convs
+    tuned = TrainingSettings(
+        image=None, preset_name="fast", max_size=40, seed=3, iterations=5, min_size=20, coarsest_convs=3
+    ).config()
+    assert (tuned.iterations, tuned.min_size, tuned.coarsest_convs) == (5, 20, 3)
     upscaling = TrainingSettings(image=None, preset_name="fast", max_size=40, seed=3, iterations=0, sr_factor=2.0)
     assert upscaling.config().sr_factor == 2.0
