@@ -27,6 +27,11 @@ def tiny_config(**overrides):
     return preset("paper", **settings)
 
 
+def generator_convs(model: SinGAN) -> list[int]:
+    """Convolutions in each trained generator of `model`, coarsest first."""
+    return [sum(isinstance(layer, torch.nn.Conv2d) for layer in g.modules()) for g in model.generators]
+
+
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory) -> Path:
     torch.manual_seed(0)

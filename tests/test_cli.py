@@ -15,7 +15,7 @@ from singan_lite.cli import main
 from singan_lite.estimate import describe_duration, estimate_training_seconds
 from singan_lite.training import pyramid_for
 
-from .conftest import ASSETS, ROOT, TINY_IMAGE
+from .conftest import ASSETS, ROOT, TINY_IMAGE, generator_convs
 
 INPUTS = ASSETS / "inputs"
 COMMANDS = ("pyramid", "train", "sample", "paint", "edit", "harmonize", "superres", "animate", "evaluate")
@@ -67,8 +67,7 @@ def test_train_then_sample(tmp_path):
     # The quality preset has no batch norm; the flag puts it in the saved settings and the networks.
     assert loaded.config.batch_norm
     assert any(isinstance(m, torch.nn.BatchNorm2d) for g in loaded.generators for m in g.modules())
-    convs = [sum(isinstance(m, torch.nn.Conv2d) for m in g.modules()) for g in loaded.generators]
-    assert loaded.config.coarsest_convs == 3 and convs[:2] == [3, 5]
+    assert loaded.config.coarsest_convs == 3 and generator_convs(loaded)[:2] == [3, 5]
     assert (snapshots / "scale00_sample.png").exists()
 
     out = tmp_path / "samples"

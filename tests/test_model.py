@@ -9,7 +9,7 @@ from safetensors.torch import load_file, save_file
 from singan_lite import ModelFileError, SinGAN, resize, train
 from singan_lite.model import FORMAT_VERSION, make_rng
 
-from .conftest import ROOT, TINY_IMAGE, tiny_config
+from .conftest import ROOT, TINY_IMAGE, generator_convs, tiny_config
 
 
 def test_save_load_round_trip_gives_identical_samples(tiny_model, tmp_path):
@@ -157,8 +157,7 @@ def test_a_model_without_batch_norm_round_trips(tmp_path):
 
 def test_a_model_with_a_shallower_coarsest_generator_trains_round_trips_and_tiles(tmp_path):
     model = train(TINY_IMAGE, tiny_config(coarsest_convs=3, iterations=3), device="cpu")
-    convs = [sum(isinstance(layer, torch.nn.Conv2d) for layer in g.modules()) for g in model.generators]
-    assert convs[:2] == [3, 5]
+    assert generator_convs(model)[:2] == [3, 5]
     again = SinGAN.load(model.save(tmp_path / "shallow.safetensors"))
     assert again.config.coarsest_convs == 3
     assert torch.equal(model.sample(2, seed=5), again.sample(2, seed=5))

@@ -10,7 +10,6 @@ import shutil
 import time
 
 import pytest
-import torch
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -19,7 +18,7 @@ from demo.models import ModelRegistry
 from demo.ui import build_demo, launch_options
 from singan_lite import ScaleEvent, SinGAN, train
 
-from ..conftest import ASSETS, TINY_IMAGE, tiny_config
+from ..conftest import ASSETS, TINY_IMAGE, generator_convs, tiny_config
 
 INPUTS = ASSETS / "inputs"
 TINY_TRAINING = ("paper", 40, 0, 2)  # preset, max size, seed, iterations per scale
@@ -140,7 +139,7 @@ def test_training_honours_the_coarsest_scale_and_explains_one_too_small(client):
     *_, model_file, _ = client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 20, 3, api_name="/train")
     model = SinGAN.load(model_file)
     assert min(model.sizes[0]) == 20 and model.config.coarsest_convs == 3
-    assert sum(isinstance(layer, torch.nn.Conv2d) for layer in model.generators[0].modules()) == 3
+    assert generator_convs(model)[0] == 3
     with pytest.raises(AppError, match="at least 11 px"):
         client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 10, api_name="/train")
 
