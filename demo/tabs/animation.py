@@ -7,7 +7,7 @@ import gradio as gr
 from ..handlers.animation import MAX_FRAMES, make_animation
 from ..handlers.samples import max_start_scale
 from .shared import Shared
-from .widgets import OUTPUT_HEIGHT, scale_choice, seed_box, stretch_sliders, variety_slider
+from .widgets import OUTPUT_HEIGHT, scale_choice, seed_box, stretch_sliders, variety_for, variety_slider
 
 # Every frame costs a sample of the stretched size, and all of them are encoded twice (GIF, MP4).
 MAX_STRETCH = 3.0
@@ -32,7 +32,7 @@ def build(shared: Shared) -> None:
 
     def setup(model):
         top = max_start_scale(model)
-        return scale_choice(0, top, min(1, top)), model.variety()
+        return scale_choice(0, top, min(1, top)), variety_for(model)
 
     def animate(model, beta, start, stretch_h, stretch_v, frames, fps, seed, variety):
         gif, downloads = make_animation(

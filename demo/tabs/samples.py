@@ -6,7 +6,7 @@ import gradio as gr
 
 from ..handlers.samples import MAX_SAMPLES, max_start_scale, show_samples
 from .shared import Shared
-from .widgets import scale_choice, seed_box, stretch_sliders, variety_slider
+from .widgets import scale_choice, seed_box, stretch_sliders, variety_for, variety_slider
 
 # Four times a 1024 px model's size is a 4096 px sample, inside the library's output limit.
 MAX_STRETCH = 4.0
@@ -41,7 +41,7 @@ def build(shared: Shared) -> None:
     def first_samples(model, num, stretch_h, stretch_v, seed):
         # The model's own variety, which the slider then shows.
         images, files = sample(model, num, 0, stretch_h, stretch_v, seed, None)
-        return scale_choice(0, max_start_scale(model), 0), model.variety(), images, files
+        return scale_choice(0, max_start_scale(model), 0), variety_for(model), images, files
 
     shared.generate(run, sample, [num, start, stretch_h, stretch_v, seed, variety], [gallery, downloads], "sample")
     shared.on_model(

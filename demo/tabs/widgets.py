@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from singan_lite import SinGAN
+from singan_lite.networks import NUM_CONVS
+
 from .. import uploads
 from .shared import INSTANT, friendly
 
@@ -28,9 +31,25 @@ def stretch_sliders(name: str, maximum: float) -> tuple[gr.Slider, gr.Slider]:
     return stretch_h, stretch_v
 
 
+VARIETY_INFO = "1: as trained · higher: newer layouts, less real"
+
+
 def variety_slider() -> gr.Slider:
-    """The factor on the start scale's noise; set to the picked model's own when it loads."""
-    return gr.Slider(0.5, 3, 1, step=0.1, label="Variety", info="1: as trained · higher: newer layouts, less real")
+    """The factor on the start scale's noise; set to the picked model's own when it loads (`variety_for`)."""
+    return gr.Slider(0.5, 3, 1, step=0.1, label="Variety", info=VARIETY_INFO)
+
+
+def variety_for(model: SinGAN) -> dict:
+    """The variety slider's update for a newly picked model: the recipe's own variety, and a caution where needed.
+
+    A shallow coarsest generator draws the scene from its noise itself, so weaker noise
+    than it was trained on can empty the scene when sampling starts at scale 0. Why:
+    docs/design.md#a-shallower-coarsest-generator
+    """
+    info = VARIETY_INFO
+    if model.config.coarsest_convs < NUM_CONVS:
+        info += " · this model's scene can fade below 1 from start scale 0"
+    return gr.update(value=model.variety(), info=info)
 
 
 def injection_slider(name: str) -> gr.Slider:

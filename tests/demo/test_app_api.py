@@ -111,7 +111,7 @@ def test_samples_are_lossless_pngs(client):
     assert _png(gallery[0]["image"]).size == (80, 31) and downloads is None
     start, variety, first_samples, downloads = client.predict("mountains", 4, 1.0, 1.0, 0, api_name="/samples_setup")
     # The variety slider shows the model's own setting.
-    assert start["maximum"] == 3 and variety == 1.0 and len(first_samples) == 4 and downloads is None
+    assert start["maximum"] == 3 and variety["value"] == 1.0 and len(first_samples) == 4 and downloads is None
     varied, _ = client.predict("mountains", 2, 0, 2.0, 1.0, 3, 2.5, api_name="/sample")
     assert _png(varied[0]["image"]).tobytes() != _png(gallery[0]["image"]).tobytes()
 
@@ -136,10 +136,13 @@ def test_training_streams_and_the_model_becomes_usable(client):
 
 
 def test_training_honours_the_coarsest_scale_and_explains_one_too_small(client):
-    *_, model_file, _ = client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 20, 3, api_name="/train")
+    *_, model_file, picker = client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 20, 3, api_name="/train")
     model = SinGAN.load(model_file)
     assert min(model.sizes[0]) == 20 and model.config.coarsest_convs == 3
     assert generator_convs(model)[0] == 3
+    # Its variety slider says that weaker noise can empty such a model's scene.
+    _, variety, *_ = client.predict(picker["value"], 1, 1.0, 1.0, 0, api_name="/samples_setup")
+    assert "fade below 1" in variety["info"]
     with pytest.raises(AppError, match="at least 11 px"):
         client.predict(handle_file(TINY_IMAGE), *TINY_TRAINING, 10, api_name="/train")
 
@@ -241,7 +244,7 @@ def test_super_resolution_after_training_an_sr_model(client):
 
 def test_animation_plays_as_a_gif_with_downloads(client):
     start, variety = client.predict("mountains", api_name="/animation_setup")
-    assert start["maximum"] == 3 and variety == 1.0
+    assert start["maximum"] == 3 and variety["value"] == 1.0
     gif, downloads = client.predict("mountains", 0.9, 1, 1.0, 1.0, 10, 10, 0, api_name="/animate")
     with Image.open(gif) as animation:
         assert animation.format == "GIF" and animation.n_frames == 10

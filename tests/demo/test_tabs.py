@@ -1,11 +1,14 @@
 """The tabs' wiring, in-process: the model events, the training settings, and the page's HTTP API."""
 
+import dataclasses
+
 import gradio as gr
 import pytest
 
 from demo.handlers.train import StopSwitches, default_training_side
 from demo.tabs.shared import Shared, friendly
 from demo.tabs.training import TrainingSettings
+from demo.tabs.widgets import VARIETY_INFO, variety_for
 from demo.ui import build_demo
 from singan_lite import ImageError, preset
 from singan_lite.speed_probe import machine_speed
@@ -117,3 +120,12 @@ def test_training_settings_override_the_preset_only_where_set():
     assert (tuned.iterations, tuned.min_size, tuned.coarsest_convs) == (5, 20, 3)
     upscaling = TrainingSettings(image=None, preset_name="fast", max_size=40, seed=3, iterations=0, sr_factor=2.0)
     assert upscaling.config().sr_factor == 2.0
+
+
+def test_the_variety_slider_cautions_only_for_a_shallow_coarsest_generator(tiny_model):
+    tiny_model.config = dataclasses.replace(tiny_model.config, variety=1.5)
+    usual = variety_for(tiny_model)
+    assert (usual["value"], usual["info"]) == (1.5, VARIETY_INFO)
+    tiny_model.config = dataclasses.replace(tiny_model.config, coarsest_convs=3)
+    shallow = variety_for(tiny_model)
+    assert shallow["value"] == 1.5 and "fade below 1" in shallow["info"]
