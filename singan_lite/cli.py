@@ -254,8 +254,9 @@ def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--variety",
         type=float,
-        help="times the start scale's noise: above 1, layouts further from the training image and less real "
-        "(default: the model's own, usually 1)",
+        help="times the start scale's noise: above 1, layouts further from the training image and less real; "
+        "below 1, a model trained with --coarsest-convs under 5 can lose its scene (default: the model's own, "
+        "usually 1)",
     )
 
 
