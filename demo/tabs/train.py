@@ -16,27 +16,6 @@ from .widgets import image_upload
 SAMPLE_IMAGES = [str(path) for path in sorted((ROOT / "assets" / "images").glob("*.png"))]
 
 
-def run_settings(
-    image: str | None,
-    preset_name: str,
-    max_size: int,
-    seed: int,
-    iterations: int | None,
-    min_size: int | None,
-    coarsest_convs: int | None,
-) -> TrainingSettings:
-    """The tab's inputs, in the order the page sends them to /train and /train_estimate."""
-    return TrainingSettings(
-        image=image,
-        preset_name=preset_name,
-        max_size=max_size,
-        seed=seed,
-        iterations=iterations,
-        min_size=min_size,
-        coarsest_convs=coarsest_convs,
-    )
-
-
 def build(shared: Shared) -> gr.Button:
     """The tab; returns its Stop button, which the page wires with the other tab's."""
     with gr.Tab("Train", id="train", elem_id="train-tab"), gr.Row():
@@ -74,14 +53,14 @@ def build(shared: Shared) -> gr.Button:
         request: gr.Request,
         progress=gr.Progress(),  # noqa: B008
     ):
-        settings = run_settings(image, preset_name, max_size, seed, iterations, min_size, coarsest_convs)
+        settings = TrainingSettings(image, preset_name, max_size, seed, iterations, min_size, coarsest_convs)
         for update in stream_training(shared, settings, session, request, progress):
             figure = gr.skip() if update.figure is None else update.figure
             gallery = gr.skip() if update.snapshots is None else update.snapshots
             yield update.status, figure, gallery, *picker_after(shared, update)
 
     def estimate(image, preset_name, max_size, seed, iterations, min_size, coarsest_convs):
-        settings = run_settings(image, preset_name, max_size, seed, iterations, min_size, coarsest_convs)
+        settings = TrainingSettings(image, preset_name, max_size, seed, iterations, min_size, coarsest_convs)
         return training_estimate(image, settings.config(), machine_speed())
 
     # The estimate takes Train's own inputs, so it describes exactly the run a press would start.

@@ -21,16 +21,20 @@ MAX_TRAINING_SIDE = 1024
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """A press of a Train button: the image and the tab's settings (0 or None: the preset's)."""
+    """A press of a Train button: the image and the tab's settings (0 or None: the preset's).
+
+    The fields up to coarsest_convs come in the order the Train tab sends its inputs, so its
+    events build one straight from them.
+    """
 
     image: str | None
     preset_name: str
     max_size: int
     seed: int
     iterations: int | None
-    sr_factor: float | None = None
     min_size: int | None = None
     coarsest_convs: int | None = None
+    sr_factor: float | None = None
 
     def config(self) -> TrainConfig:
         return training_config(
