@@ -51,14 +51,17 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    # The bf16 presets run in bfloat16 only where the CPU has native bf16, which changes their speed.
+    # Machines sold under one name differ in their vector instructions (an AMD EPYC may have AVX2
+    # alone, or AVX-512 with bf16), and the bf16 presets run in bfloat16 only where the CPU has
+    # native bf16: both change every speed, so a section names them.
+    vectors = f", {torch.backends.cpu.get_cpu_capability()}"
     bf16 = ", native bf16" if native_bf16(torch.device("cpu")) else ""
     gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
     # Other work on the machine inflates every wall time; the load average says how much there was.
     load = os.getloadavg()[1]
     return (
-        f"{os.cpu_count()} CPU cores ({cpu}{bf16}){gpu}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"load average {load:.1f} over the last 5 minutes"
+        f"{os.cpu_count()} CPU cores ({cpu}{vectors}{bf16}){gpu}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, load average {load:.1f} over the last 5 minutes"
     )
 
 

