@@ -34,9 +34,9 @@ def test_the_estimate_grows_with_the_max_size(name):
 
 
 def test_presets_at_250_px_come_out_near_their_measured_times():
-    # fast measured 250 s on an idle Intel Xeon and 336 to 371 s on an AMD EPYC (issue 27).
+    # The bounds hold the runs measured on both kinds of CPU with bf16 (benchmarks/RESULTS.md,
+    # "Training cost, `fast` preset" and "Training cost, `quality` preset").
     assert 200 < _estimate(preset("fast"), BENCHMARK) < 400
-    # quality projected 876 s from 25 iterations a scale on the AMD EPYC.
     assert 600 < _estimate(preset("quality"), BENCHMARK) < 1000
     # The published recipe takes most of a day on a small CPU, not minutes.
     assert 6 * 3600 < _estimate(preset("paper"), BENCHMARK) < 48 * 3600
