@@ -34,7 +34,7 @@ def test_the_estimate_grows_with_the_max_size(name):
 
 
 def test_presets_at_250_px_come_out_near_their_measured_times():
-    # The bounds hold the runs measured on both kinds of CPU with bf16 (benchmarks/RESULTS.md,
+    # The bounds hold the times measured for these presets on CPUs with bf16 (benchmarks/RESULTS.md,
     # "Training cost, `fast` preset" and "Training cost, `quality` preset").
     assert 200 < _estimate(preset("fast"), BENCHMARK) < 400
     assert 600 < _estimate(preset("quality"), BENCHMARK) < 1000
