@@ -203,8 +203,8 @@ def add_train(commands: Subcommands) -> None:
         "--coarsest-convs",
         type=int,
         choices=range(2, NUM_CONVS + 1),
-        help="convolutions in the coarsest generator (overrides the preset's 5; 3: new layouts, "
-        "at some cost in texture)",
+        help="convolutions in the coarsest generator (overrides the preset's: quality 4, fast and paper 5; "
+        "fewer: new layouts, at some cost in texture)",
     )
     training.add_argument(
         "--batch-norm",
@@ -255,8 +255,8 @@ def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
         "--variety",
         type=float,
         help="times the start scale's noise: above 1, layouts further from the training image and less real; "
-        "below 1, a model trained with --coarsest-convs under 5 can lose its scene (default: the model's own, "
-        "usually 1)",
+        "below 1, a model whose coarsest generator has fewer than 5 convolutions (quality's has 4) can lose "
+        "its scene (default: the model's own, usually 1)",
     )
 
 

@@ -181,17 +181,19 @@ PRESETS: dict[str, TrainConfig] = {
     "paper": TrainConfig(),
     "fast": _FAST,
     # A recipe whose samples rearrange the scene: a 20 px coarsest scale with the paper's fixed z*
-    # leaves G_0 free to lay out new scenes, scales 1 and 2 (which invent a new layout's objects)
-    # train longer, and the scales above train on the whole image up to 256 px, where windows
-    # would cost the texture of a new layout. Above scale 2, twice fast's iterations.
+    # and a G_0 of four convolutions leave G_0 free to lay out new scenes; scales 0 to 2 (which
+    # invent a new layout and its objects) train longer, which wins back the texture the shallower
+    # G_0 costs; the scales above train on the whole image up to 256 px, where windows would cost
+    # the texture of a new layout. Above scale 2, twice fast's iterations.
     # Why: docs/design.md#quality-a-recipe-that-rearranges-the-scene
     "quality": dataclasses.replace(
         _FAST,
         preset="quality",
         min_size=20,
         redraw_z_star=False,
+        coarsest_convs=4,
         iterations=2 * _FAST.iterations,
-        coarsest_iterations=4.0,
+        coarsest_iterations=6.0,
         coarsest_batch=1,
         coarse_scales=3,
         crop_size=256,

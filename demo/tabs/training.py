@@ -58,7 +58,7 @@ def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[
         ["fast", "quality", "paper"],
         value="fast",
         label="Preset",
-        info="for 250 px on 2 CPU cores: fast 2.5 to 6 minutes, quality 7 to 15 (new layouts), about twice that on "
+        info="for 250 px on 2 CPU cores: fast 2.5 to 6 minutes, quality 9 to 15 (new layouts), about twice that on "
         "CPUs without bf16; paper hours",
     )
     max_size = gr.Slider(
@@ -87,14 +87,14 @@ def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[
                         minimum=0,
                         elem_id=f"{name}-min-size",
                     ),
-                    gr.Slider(
-                        2,
-                        NUM_CONVS,
-                        NUM_CONVS,
-                        step=1,
-                        label="Convolutions in the coarsest generator (every preset: 5)",
-                        info="fewer: a smaller window, so samples lay the scene out anew (3), at some cost "
-                        "in texture; sample such a model at a variety of 1 or more",
+                    # 0 is the preset's own, as in the fields above, so that a preset's recipe
+                    # is what Train runs unless the user picks another depth.
+                    gr.Dropdown(
+                        [("the preset's", 0), *((str(convs), convs) for convs in range(2, NUM_CONVS + 1))],
+                        value=0,
+                        label="Convolutions in the coarsest generator (the preset's: quality 4, fast and paper 5)",
+                        info="fewer: a smaller window, so samples lay the scene out anew, at some cost in texture; "
+                        "sample a model with fewer than 5 at a variety of 1 or more",
                         elem_id=f"{name}-coarsest-convs",
                     ),
                 )

@@ -114,6 +114,9 @@ def test_training_settings_override_the_preset_only_where_set():
     assert (config.max_size, config.seed, config.iterations, config.min_size) == (40, 3, fast.iterations, fast.min_size)
     assert not config.sr_factor
     assert config.coarsest_convs == fast.coarsest_convs
+    # The Advanced dropdown's first choice, 0, keeps each preset's own depth (quality's G_0 has 4).
+    quality = TrainingSettings(image=None, preset_name="quality", max_size=40, seed=3, iterations=0, coarsest_convs=0)
+    assert quality.config().coarsest_convs == preset("quality").coarsest_convs == 4
     tuned = TrainingSettings(
         image=None, preset_name="fast", max_size=40, seed=3, iterations=5, min_size=20, coarsest_convs=3
     ).config()
