@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
-from .config import PRESETS, TrainConfig, preset_with_options
+from .config import PRESETS, TrainConfig, preset_values, preset_with_options
 from .estimate import describe_duration, estimate_on_machine, estimate_training_seconds, measured_speed_fits
 from .imaging import ImageError, image_files, load_image, save_image
 from .many import add_train_many_command
@@ -203,7 +203,7 @@ def add_train(commands: Subcommands) -> None:
         "--coarsest-convs",
         type=int,
         choices=range(2, NUM_CONVS + 1),
-        help="convolutions in the coarsest generator (overrides the preset's: quality 4, fast and paper 5; "
+        help=f"convolutions in the coarsest generator (overrides the preset's: {preset_values('coarsest_convs')}; "
         "fewer: new layouts, at some cost in texture)",
     )
     training.add_argument(

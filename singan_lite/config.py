@@ -208,6 +208,18 @@ def preset(name: str, **overrides: object) -> TrainConfig:
     return dataclasses.replace(PRESETS[name], **overrides)
 
 
+def preset_values(setting: str) -> str:
+    """Each preset's value of one setting in words, e.g. "quality 4, paper and fast 5".
+
+    Help texts that name the presets' defaults take them from here, so that changing a
+    preset cannot leave the CLI or the app describing the old recipe.
+    """
+    names_by_value: dict[object, list[str]] = {}
+    for name, config in PRESETS.items():
+        names_by_value.setdefault(getattr(config, setting), []).append(name)
+    return ", ".join(f"{' and '.join(names)} {value}" for value, names in sorted(names_by_value.items()))
+
+
 def preset_with_options(name: str, **options: object) -> TrainConfig:
     """A preset with the options a user gave; None means "not given" and keeps the preset's value."""
     return preset(name, **{setting: value for setting, value in options.items() if value is not None})

@@ -2,7 +2,8 @@ import dataclasses
 
 import pytest
 
-from singan_lite import TrainConfig, plan_pyramid, preset
+from singan_lite import PRESETS, TrainConfig, plan_pyramid, preset
+from singan_lite.config import preset_values
 from singan_lite.speed import window_size
 
 
@@ -53,6 +54,12 @@ def test_quality_starts_at_20_px_from_a_fixed_z_star_with_a_shallow_g0_and_train
 def test_unknown_preset_is_named():
     with pytest.raises(ValueError, match="unknown preset 'slow'"):
         preset("slow")
+
+
+def test_help_texts_describe_the_presets_as_they_are(monkeypatch):
+    assert preset_values("min_size") == "fast 16, quality 20, paper 25"
+    monkeypatch.setitem(PRESETS, "quality", preset("quality", coarsest_convs=3))
+    assert preset_values("coarsest_convs") == "quality 3, paper and fast 5"
 
 
 def test_iterations_can_shrink_towards_the_fine_scales():

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from singan_lite import TrainConfig
+from singan_lite.config import preset_values
 from singan_lite.networks import NUM_CONVS
 
 from ..handlers.train import TrainingUpdate, train_model, training_config
@@ -81,7 +82,7 @@ def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[
                 (
                     gr.Number(
                         0,
-                        label="Coarsest scale, short side in px (0: the preset's: fast 16, quality 20, paper 25)",
+                        label=f"Coarsest scale, short side in px (0: the preset's: {preset_values('min_size')})",
                         info="larger: samples rearrange the scene more freely; smaller: they keep its layout",
                         precision=0,
                         minimum=0,
@@ -92,7 +93,8 @@ def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[
                     gr.Dropdown(
                         [("the preset's", 0), *((str(convs), convs) for convs in range(2, NUM_CONVS + 1))],
                         value=0,
-                        label="Convolutions in the coarsest generator (the preset's: quality 4, fast and paper 5)",
+                        label="Convolutions in the coarsest generator "
+                        f"(the preset's: {preset_values('coarsest_convs')})",
                         info="fewer: a smaller window, so samples lay the scene out anew, at some cost in texture; "
                         "sample a model with fewer than 5 at a variety of 1 or more",
                         elem_id=f"{name}-coarsest-convs",
