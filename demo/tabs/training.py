@@ -96,7 +96,7 @@ def training_settings(name: str, coarsest_scale: bool, start_size: int) -> list[
                         label="Convolutions in the coarsest generator "
                         f"(the preset's: {preset_values('coarsest_convs')})",
                         info="fewer: a smaller window, so samples lay the scene out anew, at some cost in texture; "
-                        "sample a model with fewer than 5 at a variety of 1 or more",
+                        f"sample a model with fewer than {NUM_CONVS} at a variety of 1 or more",
                         elem_id=f"{name}-coarsest-convs",
                     ),
                 )
