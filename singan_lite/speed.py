@@ -5,7 +5,8 @@ The trainer (training.py) follows the paper; this module decides, per scale, how
   recalibrated on whole-scale passes afterwards, and a higher reconstruction weight where a
   window is a small part of its scale;
 - from a bank of coarser samples drawn once per scale rather than one fresh sample per step;
-- in bf16 autocast and channels-last layout, on CPUs with native bf16 and scales large enough;
+- in bf16 autocast and channels-last layout, on CPUs with native bf16 and scales large enough,
+  and in channels-last fp32 on CPUs with AVX-512 but no bf16;
 - with Adam fused into one kernel per parameter;
 - on a CPU, small windows' steps in two halves side by side in two threads (singan_lite/halves.py).
 One more decision lives in the networks themselves: their batch norm (singan_lite/batch_norm.py)
@@ -53,8 +54,21 @@ def native_bf16(device: torch.device) -> bool:
     """
     if device.type != "cpu":
         return False
-    capabilities = getattr(torch.cpu, "get_capabilities", dict)()
+    capabilities = _cpu_capabilities()
     return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+
+
+def fast_fp32_channels_last(device: torch.device) -> bool:
+    """Whether fp32 convolutions train faster in channels-last: on a CPU with AVX-512, whose
+    oneDNN kernels gain in that layout forward and backward. With AVX2 alone (AMD Zen 3) the
+    weight gradient loses what the forward gains, so fp32 keeps the default layout there.
+    Why: docs/design.md#bf16-and-channels-last
+    """
+    return device.type == "cpu" and bool(_cpu_capabilities().get("avx512_f"))
+
+
+def _cpu_capabilities() -> dict[str, bool]:
+    return getattr(torch.cpu, "get_capabilities", dict)()
 
 
 def window_size(size: tuple[int, int], crop_size: int | None) -> tuple[int, int]:
@@ -73,28 +87,34 @@ class SpeedPolicy:
     crop_size: int | None
     # Coarser samples drawn once per scale and picked from (None: a fresh one per step).
     sample_bank: int | None
-    # Forward passes in bf16 autocast, networks in channels-last.
+    # Forward passes in bf16 autocast.
     bf16: bool
     # Each step's two halves side by side where torch has two threads: on a CPU (a GPU's
     # kernels are queued, not run, by the calling thread), without batch norm, on small windows.
     steps_in_halves: bool
+    # Networks in channels-last while they train: under bf16, and in fp32 where that is faster.
+    channels_last: bool = False
 
     @classmethod
     def for_scale(cls, config: TrainConfig, device: torch.device, size: tuple[int, int], fakes: int = 1) -> SpeedPolicy:
         """The policy for a scale of `size` whose steps make `fakes` fakes at once: bf16 only where
         asked for, native, and on windows large enough; halves only on steps small enough, all their
-        fakes counted.
+        fakes counted. Channels-last comes with bf16, and where bf16 is asked for but the CPU has
+        none, with AVX-512's fp32 kernels: the recipes that ask for bf16 are the speed recipes.
         """
         window_pixels = math.prod(window_size(size, config.crop_size))
+        bf16 = config.bf16 and native_bf16(device) and window_pixels >= BF16_MIN_PIXELS
+        fp32_channels_last = config.bf16 and not native_bf16(device) and fast_fp32_channels_last(device)
         return cls(
             size=size,
             device_type=device.type,
             crop_size=config.crop_size,
             sample_bank=config.sample_bank,
-            bf16=config.bf16 and native_bf16(device) and window_pixels >= BF16_MIN_PIXELS,
+            bf16=bf16,
             steps_in_halves=device.type == "cpu"
             and not config.batch_norm
             and window_pixels * fakes <= HALVES_MAX_PIXELS,
+            channels_last=bf16 or fp32_channels_last,
         )
 
     @property
@@ -130,10 +150,11 @@ class SpeedPolicy:
         return torch.autocast(self.device_type, dtype=torch.bfloat16, enabled=self.bf16)
 
     def set_training_layout(self, networks: Iterable[nn.Module]) -> None:
-        """Channels-last under bf16, the layout oneDNN's bf16 convolutions work in, so that no
-        convolution copies its input to it. Why: docs/design.md#bf16-and-channels-last
+        """Channels-last where the policy says so: the layout oneDNN's bf16 convolutions work in, so
+        that no convolution copies its input to it, and where AVX-512's fp32 kernels run faster.
+        Why: docs/design.md#bf16-and-channels-last
         """
-        if self.bf16:
+        if self.channels_last:
             for net in networks:
                 net.to(memory_format=torch.channels_last)
 

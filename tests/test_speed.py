@@ -107,6 +107,31 @@ def test_no_bf16_where_it_would_be_emulated():
     assert _policy((200, 200), 96, bf16=True).bf16 == native_bf16(CPU)
 
 
+# What torch reports on the three kinds of CPU measured: AMD Zen 3 (AVX2 alone), an Intel Xeon
+# whose AVX-512 comes without bf16, and AMD Zen 4 (AVX512-BF16).
+ZEN3 = {"avx2": True}
+AVX512_WITHOUT_BF16 = {"avx2": True, "avx512_f": True}
+ZEN4 = {"avx2": True, "avx512_f": True, "avx512_bf16": True}
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "bf16", "channels_last"),
+    [(ZEN3, False, False), (AVX512_WITHOUT_BF16, False, True), (ZEN4, True, True)],
+)
+def test_precision_and_layout_follow_the_cpu(monkeypatch, capabilities, bf16, channels_last):
+    # The decision for kinds of CPU other than this machine's: only the capability list is stood in.
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities)
+    policy = _policy((96, 96), 96, bf16=True)
+    assert (policy.bf16, policy.channels_last) == (bf16, channels_last)
+    # Below 32x32 px no CPU trains in bf16; channels-last stays only where fp32 gains from it.
+    small = _policy((20, 27), None, bf16=True)
+    assert (small.bf16, small.channels_last) == (False, channels_last and not bf16)
+    # A recipe that does not ask for the speed settings (`paper`) keeps fp32 in the default layout.
+    plain = _policy((96, 96), 96, bf16=False)
+    assert (plain.bf16, plain.channels_last) == (False, False)
+    assert not _policy((96, 96), 96, bf16=True, device=torch.device("cuda")).channels_last
+
+
 def test_steps_run_in_halves_on_a_cpu_on_small_windows_without_batch_norm():
     assert 79 * 81 < HALVES_MAX_PIXELS < 96 * 96
     assert _policy((40, 60), None).steps_in_halves
@@ -125,11 +150,11 @@ def test_autocast_follows_the_decision():
         assert (x @ x).dtype == torch.float32
 
 
-def test_bf16_trains_in_channels_last_and_the_layout_is_restored_to_contiguous():
+def test_channels_last_while_training_and_the_layout_is_restored_to_contiguous():
     nets = (Generator(8), Critic(8))
     SpeedPolicy((40, 40), "cpu", None, None, bf16=False, steps_in_halves=False).set_training_layout(nets)
     assert all(p.is_contiguous() for net in nets for p in net.parameters())
-    policy = SpeedPolicy((40, 40), "cpu", None, None, bf16=True, steps_in_halves=False)
+    policy = SpeedPolicy((40, 40), "cpu", None, None, bf16=False, steps_in_halves=False, channels_last=True)
     policy.set_training_layout(nets)
     convs = [m.weight for net in nets for m in net.modules() if isinstance(m, nn.Conv2d)]
     assert all(w.is_contiguous(memory_format=torch.channels_last) and not w.is_contiguous() for w in convs)

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from singan_lite import IterationEvent, ScaleEvent, SinGAN, TrainConfig, plan_pyramid, resolve_device, train
 from singan_lite.imaging import load_image, resize
 from singan_lite.networks import Critic
-from singan_lite.speed import BF16_MIN_PIXELS, RECALIBRATION_PASSES, native_bf16
+from singan_lite.speed import BF16_MIN_PIXELS, RECALIBRATION_PASSES, fast_fp32_channels_last, native_bf16
 from singan_lite.training import ScaleTrainer, gradient_penalty, run_iterations
 
 from .conftest import TINY_IMAGE, tiny_config
@@ -241,10 +241,13 @@ def test_bf16_leaves_scales_too_small_to_gain_from_it_in_float32():
     assert _conv_output_dtypes(config, scale=0) == {torch.float32}
 
 
-@pytest.mark.skipif(not native_bf16(torch.device("cpu")), reason="this CPU has no native bf16 instructions")
-def test_bf16_trains_in_channels_last_and_hands_back_the_default_layout():
+@pytest.mark.skipif(
+    not (native_bf16(torch.device("cpu")) or fast_fp32_channels_last(torch.device("cpu"))),
+    reason="this CPU trains in the default layout (no bf16, no AVX-512)",
+)
+def test_the_speed_recipes_train_in_channels_last_and_hand_back_the_default_layout():
     trainer = _trainer_at(tiny_config(batch_norm=False, bf16=True), scale=-1)
-    assert trainer.speed.bf16
+    assert trainer.speed.channels_last
     channels_last = []
     trainer.critic_net.body[1].register_forward_hook(
         lambda module, inputs, output: channels_last.append(output.is_contiguous(memory_format=torch.channels_last))
