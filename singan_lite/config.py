@@ -75,7 +75,8 @@ class TrainConfig:
     # Why: docs/design.md#a-shallower-coarsest-generator
     coarsest_convs: int = NUM_CONVS
     # Speed: run the networks in bfloat16 (autocast) on CPUs with native bf16 instructions,
-    # on scales large enough to gain from it; fp32 elsewhere, where bf16 would be emulated.
+    # on scales large enough to gain from it; fp32 elsewhere, where bf16 would be emulated,
+    # in channels-last where the CPU has AVX-512 (singan_lite/speed.py chooses at run time).
     # Why: docs/design.md#bf16-and-channels-last
     bf16: bool = False
     # Sampling: what `SinGAN.sample` multiplies the start scale's noise by unless told otherwise
