@@ -103,8 +103,9 @@ class SpeedPolicy:
         none, with AVX-512's fp32 kernels: the recipes that ask for bf16 are the speed recipes.
         """
         window_pixels = math.prod(window_size(size, config.crop_size))
-        bf16 = config.bf16 and native_bf16(device) and window_pixels >= BF16_MIN_PIXELS
-        fp32_channels_last = config.bf16 and not native_bf16(device) and fast_fp32_channels_last(device)
+        native = native_bf16(device)
+        bf16 = config.bf16 and native and window_pixels >= BF16_MIN_PIXELS
+        fp32_channels_last = config.bf16 and not native and fast_fp32_channels_last(device)
         return cls(
             size=size,
             device_type=device.type,
