@@ -8,6 +8,7 @@ A recipe may give the coarsest generator fewer (TrainConfig.coarsest_convs).
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .batch_norm import BatchNorm2d
@@ -125,8 +126,42 @@ class Critic(nn.Module):
     def __init__(self, width: int, batch_norm: bool = True) -> None:
         super().__init__()
         self.width = width
+        self.batch_norm = batch_norm
         self.body = _body(width, 1, batch_norm)
         init_weights(self, batch_norm)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.body(image)
+
+    def score_gradient(self, image: torch.Tensor) -> torch.Tensor:
+        """d sum(D(image)) / d image, as a graph that the critic's weights can be differentiated
+        through: what the gradient penalty penalises.
+
+        Without batch norm the first backward is written out as ops of its own: each block's
+        transposed convolution after its leaky ReLU's slopes, read off a forward pass without a
+        graph. The penalty's gradient is then a first backward through those ops. Autograd's double
+        backward would also run the forward pass's convolutions backward on zeros (the slopes do
+        not change with the weights) and take each weight's gradient as one large-kernel
+        convolution. Batch norm mixes a channel's pixels, so with it the double backward stays
+        autograd's (over singan_lite/batch_norm.py). Why: docs/design.md#the-penaltys-first-backward
+        """
+        if self.batch_norm:
+            image = image.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self(image).sum(), image, create_graph=True)
+            return grad
+        *blocks, last = self.body
+        positive = []  # where each block's leaky ReLU has slope 1
+        with torch.no_grad():
+            hidden = image
+            for conv, _, activation in blocks:
+                before = conv(hidden)
+                positive.append(before > 0)
+                hidden = activation(before)
+        height, width = hidden.shape[-2:]
+        scores_grad = hidden.new_ones(len(hidden), 1, height - KERNEL + 1, width - KERNEL + 1)
+        grad = F.conv_transpose2d(scores_grad, last.weight)
+        for (conv, _, activation), slope_one in zip(reversed(blocks), reversed(positive), strict=True):
+            grad = F.conv_transpose2d(torch.where(slope_one, grad, grad * activation.negative_slope), conv.weight)
+        # In the image's dtype, as autograd returns a gradient: under bf16 autocast the norm is then
+        # taken in fp32.
+        return grad.to(image.dtype)

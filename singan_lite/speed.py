@@ -9,9 +9,11 @@ The trainer (training.py) follows the paper; this module decides, per scale, how
   and in channels-last fp32 on CPUs with AVX-512 but no bf16;
 - with Adam fused into one kernel per parameter;
 - on a CPU, small windows' steps in two halves side by side in two threads (singan_lite/halves.py).
-One more decision lives in the networks themselves: their batch norm (singan_lite/batch_norm.py)
-has a closed-form double backward, used whenever a graph is differentiated twice, as the
-gradient penalty does. Why: docs/design.md#batch-norms-double-backward
+Two more decisions live in the networks themselves. The critic writes out the gradient that the
+gradient penalty penalises (Critic.score_gradient), so that the penalty's gradient is a first
+backward, not a double one. Why: docs/design.md#the-penaltys-first-backward
+With batch norm the double backward stays, and batch norm (singan_lite/batch_norm.py) has a
+closed-form one. Why: docs/design.md#batch-norms-double-backward
 """
 
 from __future__ import annotations

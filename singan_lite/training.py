@@ -69,8 +69,7 @@ def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor, mix
     """WGAN-GP's GP: the critic's gradient norm (per pixel, over channels) at `mix` x real +
     (1 - `mix`) x fake, pulled towards 1; `mix` is drawn uniformly from [0, 1) for each step.
     """
-    between = (mix * real + (1 - mix) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(between).sum(), between, create_graph=True)
+    grad = critic.score_gradient(mix * real + (1 - mix) * fake)
     # The norm spelt out rather than grad.norm(dim=1); the floor keeps sqrt's gradient finite.
     # Why: docs/design.md#the-gradient-penalty-norm
     norm = grad.square().sum(dim=1).clamp_min(1e-12).sqrt()
