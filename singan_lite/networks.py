@@ -160,8 +160,8 @@ class Critic(nn.Module):
         height, width = hidden.shape[-2:]
         scores_grad = hidden.new_ones(len(hidden), 1, height - KERNEL + 1, width - KERNEL + 1)
         grad = F.conv_transpose2d(scores_grad, last.weight)
-        for (conv, _, activation), slope_one in zip(reversed(blocks), reversed(positive), strict=True):
-            grad = F.conv_transpose2d(torch.where(slope_one, grad, grad * activation.negative_slope), conv.weight)
+        for (conv, _, activation), is_positive in zip(reversed(blocks), reversed(positive), strict=True):
+            grad = F.conv_transpose2d(torch.where(is_positive, grad, grad * activation.negative_slope), conv.weight)
         # In the image's dtype, as autograd returns a gradient: under bf16 autocast the norm is then
         # taken in fp32.
         return grad.to(image.dtype)
